@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using ArchiveOverlay.Logging;
+using ArchiveOverlay.Oci;
+using ArchiveOverlay.Overlay;
+using ArchiveOverlay.Platform;
+
+namespace ArchiveOverlay.Archiving;
+
+/// <summary>Archives one upperdir as one request asks: walk, write, commit, then the success file.</summary>
+public static class ArchiveJob
+{
+    public static void Run(ArchiveRequest request, OverlayMount mount)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        using var upperDir = OpenUpperDir(mount.UpperDir);
+        var isCopy = request.Method == ArchiveMethod.Copy;
+        using var output = AtomicOutput.Create(request.ArchiveTo, isDirectory: isCopy);
+        using var writer = CreateWriter(request, output);
+        var walker = new UpperDirWalker(excluded: output.TempIdentity);
+        walker.Walk(upperDir, writer);
+        writer.Complete();
+        output.Commit();
+
+        Log.ArchiveWritten(
+            request.Name,
+            ArchiveMethods.Name(request.Method),
+            mount.Destination,
+            mount.UpperDir,
+            request.ArchiveTo,
+            writer.Entries,
+            writer.Bytes,
+            stopwatch.Elapsed);
+        ReportLeftOut(request.Name, walker, writer);
+        if (request.SuccessPath is { } success)
+        {
+            SuccessFile.Create(success);
+            Log.SuccessFileCreated(request.Name, success);
+        }
+    }
+
+    private static IArchiveWriter CreateWriter(ArchiveRequest request, AtomicOutput output)
+    {
+        if (request.Method == ArchiveMethod.Copy)
+        {
+            return new DirectoryCopyWriter(output.OpenDirectory());
+        }
+        return new TarGzWriter(output.CreateFile(), request.TarContentOwner);
+    }
+
+    private static FileDescriptor OpenUpperDir(string path)
+    {
+        try
+        {
+            return FileDescriptor.OpenDirectory(path);
+        }
+        catch (PosixException e)
+        {
+            throw new IOException($"open upperdir '{path}'", e);
+        }
+    }
+
+    private static void ReportLeftOut(string archive, UpperDirWalker walker, IArchiveWriter writer)
+    {
+        if (walker.SkippedSockets > 0)
+        {
+            Log.SocketsLeftOut(archive, walker.SkippedSockets);
+        }
+        if (writer is DirectoryCopyWriter { OwnershipReport: { } report })
+        {
+            Log.OwnershipNotKept(archive, report.Count, report.FirstPath, report.Reason);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Security.Cryptography;
+using System.Text;
+using ArchiveOverlay.Platform;
+using Microsoft.Win32.SafeHandles;
+
+namespace ArchiveOverlay.Archiving;
+
+/// <summary>
+/// A file or directory written under a temporary name beside its target and renamed over it only
+/// when complete, so the target path never shows a partial archive. An existing target is replaced
+/// only when it is empty; anything else there is left untouched and the archive fails.
+/// </summary>
+public sealed class AtomicOutput : IDisposable
+{
+    /// <summary>Names of temporaries start with this, so a leftover one is easy to recognise.</summary>
+    public const string TempPrefix = ".archive_overlay-";
+
+    private readonly FileDescriptor _parent;
+    private readonly byte[] _tempName;
+    private readonly byte[] _targetName;
+    private readonly bool _replaceEmpty;
+    private bool _committed;
+
+    private AtomicOutput(FileDescriptor parent, string target, bool isDirectory, bool replaceEmpty)
+    {
+        _parent = parent;
+        Target = target;
+        IsDirectory = isDirectory;
+        _replaceEmpty = replaceEmpty;
+        var (_, name) = LexicalPath.Split(target);
+        _targetName = Encoding.UTF8.GetBytes(name);
+        var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        _tempName = Encoding.UTF8.GetBytes($"{TempPrefix}{name}-{suffix}");
+        TempPath = $"{LexicalPath.Split(target).Parent}/{Encoding.UTF8.GetString(_tempName)}";
+    }
+
+    public string Target { get; }
+
+    public string TempPath { get; }
+
+    public bool IsDirectory { get; }
+
+    /// <summary>Checks the target, creates missing parent directories and the temporary.</summary>
+    public static AtomicOutput Create(string target, bool isDirectory)
+    {
+        var (parentPath, _) = LexicalPath.Split(target);
+        Directory.CreateDirectory(parentPath);
+        var replaceEmpty = CheckTarget(target, isDirectory);
+        var parent = FileDescriptor.OpenDirectory(parentPath);
+        var output = new AtomicOutput(parent, target, isDirectory, replaceEmpty);
+        try
+        {
+            if (isDirectory)
+            {
+                FileOperations.MakeDirectory(parent.Value, output._tempName, 0x1C0, Encoding.UTF8.GetBytes(output.TempPath));
+            }
+            return output;
+        }
+        catch
+        {
+            output.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Creates the temporary file; only for a file output.</summary>
+    public SafeFileHandle CreateFile() =>
+        FileDescriptor.CreateExclusive(_parent.Value, _tempName, 0x1A4, Encoding.UTF8.GetBytes(TempPath));
+
+    /// <summary>Opens the temporary directory; only for a directory output.</summary>
+    public FileDescriptor OpenDirectory() =>
+        FileDescriptor.OpenDirectory(_parent.Value, _tempName, Encoding.UTF8.GetBytes(TempPath));
+
+    /// <summary>Device and inode of the temporary, so a walk can refuse to archive its own output.</summary>
+    public FileIdentity TempIdentity =>
+        FileStatus.LStat(_parent.Value, _tempName, Encoding.UTF8.GetBytes(TempPath)).Identity;
+
+    /// <summary>Renames the complete temporary over the target and makes the rename durable.</summary>
+    public void Commit()
+    {
+        var display = Encoding.UTF8.GetBytes(Target);
+        try
+        {
+            FileOperations.Rename(_parent.Value, _tempName, _targetName, _replaceEmpty, display);
+        }
+        catch (PosixException e) when (e.Errno is Errno.EEXIST or Errno.ENOTEMPTY)
+        {
+            throw new IOException($"archive-to '{Target}' appeared while archiving; it is left as it is", e);
+        }
+        _committed = true;
+        FileOperations.Sync(_parent.Value, display);
+    }
+
+    public void Dispose()
+    {
+        if (!_committed)
+        {
+            RemoveTemporary();
+        }
+        _parent.Dispose();
+    }
+
+    private void RemoveTemporary()
+    {
+        try
+        {
+            TreeRemover.Remove(_parent.Value, _tempName, Encoding.UTF8.GetBytes(TempPath));
+        }
+        catch (PosixException e) when (e.Errno == Errno.ENOENT)
+        {
+        }
+    }
+
+    // True when an empty file or directory of the right kind stands at the target and may be replaced.
+    private static bool CheckTarget(string target, bool isDirectory)
+    {
+        if (!FileStatus.TryLStat(target, out var status))
+        {
+            return false;
+        }
+        var isEmpty = isDirectory
+            ? status.Kind == FileKind.Directory && !Directory.EnumerateFileSystemEntries(target).Any()
+            : status.Kind == FileKind.Regular && status.Size == 0;
+        if (!isEmpty)
+        {
+            throw new IOException($"archive-to '{target}' already exists and is not empty; it is left as it is");
+        }
+        return true;
+    }
+}

@@ -1,0 +1,26 @@
+using System.Globalization;
+using System.Text;
+
+namespace ArchiveOverlay.Logging;
+
+/// <summary>Writes each line to standard error at once, so a killed hook still leaves its lines behind.</summary>
+public sealed class StderrSink : ILogSink
+{
+    private readonly Stream _stderr = Console.OpenStandardError();
+
+    public void Write(LogLevel level, DateTimeOffset time, string line)
+    {
+        var timestamp = time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var bytes = Encoding.UTF8.GetBytes($"{timestamp} {line}\n");
+        try
+        {
+            _stderr.Write(bytes);
+        }
+        catch (IOException)
+        {
+            // A runtime that closed our stderr must not turn a finished archive into a failure.
+        }
+    }
+
+    public void Dispose() => _stderr.Dispose();
+}

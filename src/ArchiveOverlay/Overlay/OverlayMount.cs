@@ -1,0 +1,80 @@
+using ArchiveOverlay.Oci;
+using ArchiveOverlay.Platform;
+
+namespace ArchiveOverlay.Overlay;
+
+/// <summary>An overlay mount of config.json and the upperdir that holds the container's changes.</summary>
+public sealed record OverlayMount(string Destination, string UpperDir, IReadOnlyList<string> LowerDirs)
+{
+    private const string UpperDirOption = "upperdir=";
+    private const string LowerDirOption = "lowerdir=";
+
+    /// <summary>
+    /// Finds the mount at <paramref name="mountPoint"/> (compared as clean paths; a later mount at the same
+    /// place hides an earlier one) and its upperdir, or throws <see cref="InvalidInputException"/>.
+    /// </summary>
+    public static OverlayMount Find(IReadOnlyList<MountEntry> mounts, string mountPoint)
+    {
+        var clean = LexicalPath.Clean(mountPoint);
+        var mount = mounts.LastOrDefault(m => m.Destination is not null && LexicalPath.Clean(m.Destination) == clean)
+            ?? throw new InvalidInputException($"no mount at mount point '{clean}' in config.json");
+
+        var options = SplitOptions(mount.Options ?? []);
+        if (mount.Type == "overlay")
+        {
+            var upperDir = options.LastOrDefault(o => o.StartsWith(UpperDirOption, StringComparison.Ordinal))
+                ?? throw new InvalidInputException(
+                    $"overlay mount at '{clean}' has no upperdir option: it is read-only, nothing to archive");
+            return new OverlayMount(clean, RequireAbsolute(clean, upperDir[UpperDirOption.Length..]), ParseLowerDirs(options));
+        }
+        if (TryFindFuseOverlayUpperDir(mount, out var fuseUpperDir))
+        {
+            return new OverlayMount(clean, fuseUpperDir, []);
+        }
+        throw new InvalidInputException($"mount at '{clean}' is not an overlay mount (type '{mount.Type}')");
+    }
+
+    /// <summary>Splits options that a runtime may give one per item or comma-joined in one item.</summary>
+    public static List<string> SplitOptions(IEnumerable<string> options) =>
+        options.SelectMany(o => o.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList();
+
+    // lowerdir= lists layers top first, separated by ':'.
+    private static List<string> ParseLowerDirs(List<string> options)
+    {
+        var lower = options.LastOrDefault(o => o.StartsWith(LowerDirOption, StringComparison.Ordinal));
+        return lower is null ? [] : [.. lower[LowerDirOption.Length..].Split(':', StringSplitOptions.RemoveEmptyEntries)];
+    }
+
+    // With fuse-overlayfs as the mount program, the runtime sees a bind mount of ".../overlay/ID/merge";
+    // containers/storage keeps the upperdir beside it as ".../overlay/ID/upper", with "work" next to it.
+    private static bool TryFindFuseOverlayUpperDir(MountEntry mount, out string upperDir)
+    {
+        upperDir = "";
+        if (mount.Type != "bind" || mount.Source is null || !mount.Source.StartsWith('/'))
+        {
+            return false;
+        }
+        var (layerDir, name) = LexicalPath.Split(LexicalPath.Clean(mount.Source));
+        var (storageDir, _) = LexicalPath.Split(layerDir);
+        if (name != "merge" || !storageDir.EndsWith("/overlay", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var upper = layerDir + "/upper";
+        if (!Directory.Exists(upper) || !Directory.Exists(layerDir + "/work"))
+        {
+            return false;
+        }
+        upperDir = upper;
+        return true;
+    }
+
+    private static string RequireAbsolute(string mountPoint, string upperDir)
+    {
+        if (!upperDir.StartsWith('/'))
+        {
+            throw new InvalidInputException($"overlay mount at '{mountPoint}' has a relative upperdir '{upperDir}'");
+        }
+        return upperDir;
+    }
+}

@@ -1,0 +1,40 @@
+using ArchiveOverlay.Platform;
+using Microsoft.Win32.SafeHandles;
+
+namespace ArchiveOverlay.Overlay;
+
+/// <summary>
+/// One file of an upperdir as the walker found it. Names and paths are bytes; the entry stays valid
+/// only during the visitor call, while its parent directory descriptor is open.
+/// </summary>
+public sealed class UpperDirEntry
+{
+    /// <summary>Path below the upperdir root without a leading "./"; empty for the root itself.</summary>
+    public required byte[] RelativePath { get; init; }
+
+    /// <summary>The last path component; empty for the root.</summary>
+    public required byte[] Name { get; init; }
+
+    public required EntryKind Kind { get; init; }
+
+    public required FileStatus Status { get; init; }
+
+    /// <summary>Xattrs to archive, overlay bookkeeping already removed, sorted by name.</summary>
+    public required IReadOnlyList<XattrEntry> Xattrs { get; init; }
+
+    /// <summary>Directory holding this entry; for the root, the root's own descriptor.</summary>
+    public required int ParentFd { get; init; }
+
+    /// <summary>For a directory, its own open descriptor while its children are visited.</summary>
+    public int DirectoryFd { get; init; } = -1;
+
+    public byte[]? SymlinkTarget { get; init; }
+
+    /// <summary>Relative path of an earlier entry that is the same inode, when this one is a hard link.</summary>
+    public byte[]? HardLinkTarget { get; init; }
+
+    public bool IsRoot => RelativePath.Length == 0;
+
+    /// <summary>Opens a regular file's content for reading, without following symlinks.</summary>
+    public SafeFileHandle OpenContent() => FileDescriptor.OpenForReading(ParentFd, Name, RelativePath);
+}

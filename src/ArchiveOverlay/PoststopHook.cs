@@ -1,0 +1,127 @@
+using System.Text.Json;
+using ArchiveOverlay.Archiving;
+using ArchiveOverlay.Cli;
+using ArchiveOverlay.Logging;
+using ArchiveOverlay.Oci;
+using ArchiveOverlay.Overlay;
+
+namespace ArchiveOverlay;
+
+/// <summary>
+/// The hook's work: read the state, find the requested archives, write each one. Every archive is
+/// attempted even when another fails; a run with nothing requested returns without reading the bundle.
+/// </summary>
+public static class PoststopHook
+{
+    // The OCI state is a few hundred bytes; anything this large is not a state.
+    private const int MaxStateBytes = 16 * 1024 * 1024;
+
+    public static int Run(Stream stdin)
+    {
+        var state = ReadState(stdin);
+        Log.SetContainer(state.Id!);
+
+        var annotationSource = "state";
+        var annotations = state.Annotations;
+        BundleConfig? config = null;
+        if (annotations is not { Count: > 0 })
+        {
+            config = ReadConfig(state.Bundle!);
+            annotations = config.Annotations ?? [];
+            annotationSource = "config.json";
+        }
+        var archives = ArchiveAnnotations.Group(annotations);
+        if (archives.Count == 0)
+        {
+            Log.NoArchiveRequested();
+            return ExitCodes.Success;
+        }
+        Log.ArchivesRequested(archives.Count, annotationSource);
+
+        config ??= ReadConfig(state.Bundle!);
+        var failures = 0;
+        foreach (var (name, fields) in archives)
+        {
+            if (!TryArchive(name, fields, config))
+            {
+                failures++;
+            }
+        }
+        return failures == 0 ? ExitCodes.Success : ExitCodes.ArchiveFailed;
+    }
+
+    // One archive's failure, whatever its cause, must not keep the others from being written.
+    private static bool TryArchive(string name, Dictionary<string, string> fields, BundleConfig config)
+    {
+        try
+        {
+            var request = ArchiveRequest.FromAnnotations(name, fields);
+            var mount = OverlayMount.Find(config.Mounts ?? [], request.MountPoint);
+            Log.MountMatched(name, mount.Destination, mount.UpperDir);
+            ArchiveJob.Run(request, mount);
+            return true;
+        }
+        catch (Exception e)
+        {
+            Log.ArchiveFailed(name, e);
+            return false;
+        }
+    }
+
+    private static ContainerState ReadState(Stream stdin)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = stdin.Read(chunk)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxStateBytes)
+            {
+                throw new InvalidInputException("container state on stdin is larger than 16 MiB");
+            }
+        }
+
+        ContainerState? state;
+        try
+        {
+            state = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), OciJsonContext.Default.ContainerState);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"parse container state from stdin: {e.Message}");
+        }
+        if (state is null || string.IsNullOrEmpty(state.Id))
+        {
+            throw new InvalidInputException("container state from stdin has no 'id'");
+        }
+        if (string.IsNullOrEmpty(state.Bundle) || !state.Bundle.StartsWith('/'))
+        {
+            throw new InvalidInputException($"container state has no absolute 'bundle' path (got '{state.Bundle}')");
+        }
+        return state;
+    }
+
+    private static BundleConfig ReadConfig(string bundle)
+    {
+        var path = Path.Join(bundle, "config.json");
+        try
+        {
+            using var file = File.OpenRead(path);
+            return JsonSerializer.Deserialize(file, OciJsonContext.Default.BundleConfig)
+                ?? throw new InvalidInputException($"bundle config '{path}' is null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"parse bundle config '{path}': {e.Message}");
+        }
+        catch (IOException e)
+        {
+            throw new InvalidInputException($"read bundle config '{path}'", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new InvalidInputException($"read bundle config '{path}'", e);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Reflection;
+using System.Runtime.Versioning;
+using ArchiveOverlay;
+using ArchiveOverlay.Cli;
+using ArchiveOverlay.Logging;
+using ArchiveOverlay.Oci;
+
+[assembly: SupportedOSPlatform("linux")]
+
+HookOptions options;
+try
+{
+    options = HookOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"archive_overlay: {e.Message}");
+    Console.Error.Write(HookOptions.Usage);
+    return ExitCodes.BadInput;
+}
+if (options.ShowHelp)
+{
+    Console.Out.Write(HookOptions.Usage);
+    return ExitCodes.Success;
+}
+if (options.ShowVersion)
+{
+    var version = typeof(PoststopHook).Assembly
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+    Console.Out.WriteLine($"archive_overlay {version}");
+    return ExitCodes.Success;
+}
+
+ILogSink[] sinks = options.Syslog ? [new StderrSink(), new SyslogSink()] : [new StderrSink()];
+Log.Configure(options.LogLevel, sinks);
+try
+{
+    using var stdin = Console.OpenStandardInput();
+    return PoststopHook.Run(stdin);
+}
+catch (InvalidInputException e)
+{
+    Log.BadInput(e);
+    return ExitCodes.BadInput;
+}
+catch (Exception e)
+{
+    Log.BadInput(e);
+    return ExitCodes.ArchiveFailed;
+}
+finally
+{
+    foreach (var sink in sinks)
+    {
+        sink.Dispose();
+    }
+}
