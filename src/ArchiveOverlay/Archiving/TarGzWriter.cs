@@ -48,6 +48,12 @@ public sealed class TarGzWriter : IArchiveWriter
             var isSparse = regions.Count != 1 || regions[0] != (0, header.Size);
             if (isSparse)
             {
+                // A file that ends in a hole ends its map with an empty region at its size,
+                // or GNU tar restores it short.
+                if (regions.Count == 0 || regions[^1].Offset + regions[^1].Length < header.Size)
+                {
+                    regions.Add((header.Size, 0));
+                }
                 header = BuildHeader(entry, regions);
             }
             _tar.WriteHeader(header);
