@@ -1,0 +1,95 @@
+using ArchiveOverlay.Archiving;
+using ArchiveOverlay.Oci;
+using ArchiveOverlay.Overlay;
+using ArchiveOverlay.Tests.Support;
+
+namespace ArchiveOverlay.Tests.Archiving;
+
+public sealed class AtomicOutputTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public AtomicOutputTests()
+    {
+        Directory.CreateDirectory(_temp.Combine("upper", "dir"));
+        File.WriteAllText(_temp.Combine("upper", "dir", "file"), "content");
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private void Run(ArchiveMethod method, string target, string? success = null)
+    {
+        var request = new ArchiveRequest("a", "/data", target, success, method, null);
+        ArchiveJob.Run(request, new OverlayMount("/data", _temp.Combine("upper"), []));
+    }
+
+    private static string[] Leftovers(string directory) =>
+        Directory.GetFileSystemEntries(directory, AtomicOutput.TempPrefix + "*");
+
+    [Theory]
+    [InlineData(ArchiveMethod.Copy)]
+    [InlineData(ArchiveMethod.TarGz)]
+    public void NonEmptyTargetIsLeftUntouchedAndTheArchiveFails(ArchiveMethod method)
+    {
+        var target = _temp.Combine("out", "target");
+        Directory.CreateDirectory(_temp.Combine("out"));
+        File.WriteAllText(target, "precious");
+
+        var error = Assert.Throws<IOException>(() => Run(method, target, _temp.Combine("out", "ok")));
+
+        Assert.Equal($"archive-to '{target}' already exists and is not empty; it is left as it is", error.Message);
+        Assert.Equal("precious", File.ReadAllText(target));
+        Assert.False(File.Exists(_temp.Combine("out", "ok")));
+        Assert.Empty(Leftovers(_temp.Combine("out")));
+    }
+
+    [Fact]
+    public void EmptyTargetDirectoryIsReplacedByTheCopy()
+    {
+        var target = _temp.Combine("out", "copy");
+        Directory.CreateDirectory(target);
+
+        Run(ArchiveMethod.Copy, target);
+
+        Assert.Equal("content", File.ReadAllText(Path.Combine(target, "dir", "file")));
+    }
+
+    [Fact]
+    public void EmptyTargetFileIsReplacedByTheTar()
+    {
+        var target = _temp.Combine("out", "a.tar.gz");
+        Directory.CreateDirectory(_temp.Combine("out"));
+        File.WriteAllBytes(target, []);
+
+        Run(ArchiveMethod.TarGz, target);
+
+        Assert.Contains("./dir/file", TarListing.NamesWithGnuTar(target));
+    }
+
+    [Fact]
+    public void MissingParentDirectoriesAreCreatedAndSuccessFollowsTheArchive()
+    {
+        var target = _temp.Combine("out", "deep", "er", "a.tar.gz");
+        var success = _temp.Combine("flags", "done");
+
+        Run(ArchiveMethod.TarGz, target, success);
+
+        Assert.True(File.Exists(target));
+        Assert.Equal(0, new FileInfo(success).Length);
+        Assert.True(File.GetLastWriteTimeUtc(success) >= File.GetLastWriteTimeUtc(target));
+    }
+
+    [Theory]
+    [InlineData(ArchiveMethod.Copy)]
+    [InlineData(ArchiveMethod.TarGz)]
+    public void TargetInsideTheUpperDirFailsAndLeavesNothingBehind(ArchiveMethod method)
+    {
+        var target = _temp.Combine("upper", "dir", "inside");
+
+        var error = Assert.Throws<IOException>(() => Run(method, target));
+
+        Assert.StartsWith("the archive would be written inside the upperdir", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Leftovers(_temp.Combine("upper", "dir")));
+        Assert.False(Path.Exists(target));
+    }
+}
