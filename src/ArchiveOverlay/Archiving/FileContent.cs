@@ -42,6 +42,30 @@ public static class FileContent
         return regions;
     }
 
+    /// <summary>
+    /// Widens regions to whole 512-byte blocks (the last one may end at the file size) and merges
+    /// those that then touch. GNU tar reads each region's data in whole blocks while Python reads it
+    /// packed; with every region but the last a block multiple, both read the same bytes.
+    /// </summary>
+    public static List<(long Offset, long Length)> AlignToBlocks(List<(long Offset, long Length)> regions, long size)
+    {
+        const long Block = 512;
+        var aligned = new List<(long Offset, long Length)>(regions.Count);
+        foreach (var (offset, length) in regions)
+        {
+            var start = offset / Block * Block;
+            var end = Math.Min((offset + length + Block - 1) / Block * Block, size);
+            if (aligned.Count > 0 && aligned[^1].Offset + aligned[^1].Length >= start)
+            {
+                var previous = aligned[^1];
+                aligned[^1] = (previous.Offset, Math.Max(end, previous.Offset + previous.Length) - previous.Offset);
+                continue;
+            }
+            aligned.Add((start, end - start));
+        }
+        return aligned;
+    }
+
     /// <summary>True when the file may have holes: fewer 512-byte blocks allocated than its size needs.</summary>
     public static bool MayBeSparse(in FileStatus status) => status.Blocks * 512 < status.Size;
 }

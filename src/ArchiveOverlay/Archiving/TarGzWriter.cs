@@ -43,7 +43,7 @@ public sealed class TarGzWriter : IArchiveWriter
         {
             using var file = entry.OpenContent();
             var regions = FileContent.MayBeSparse(entry.Status)
-                ? FileContent.DataRegions(file, header.Size, entry.RelativePath)
+                ? FileContent.AlignToBlocks(FileContent.DataRegions(file, header.Size, entry.RelativePath), header.Size)
                 : [(0, header.Size)];
             var isSparse = regions.Count != 1 || regions[0] != (0, header.Size);
             if (isSparse)

@@ -249,6 +249,13 @@ public sealed class PaxTarWriter
     // The GNU 1.0 sparse map: region count, then offset and length of each region, one number a line.
     private static byte[] EncodeSparseMap(IReadOnlyList<(long Offset, long Length)> regions)
     {
+        for (var i = 0; i + 1 < regions.Count; i++)
+        {
+            if (regions[i].Length % BlockSize != 0 || regions[i].Offset + regions[i].Length > regions[i + 1].Offset)
+            {
+                throw new ArgumentException("sparse regions must be ascending and, but the last, whole blocks");
+            }
+        }
         var map = new StringBuilder();
         map.Append(regions.Count).Append('\n');
         foreach (var (offset, length) in regions)
