@@ -97,10 +97,11 @@ public static class Log
     /// <summary>Joins an exception chain with ": ", outermost context first and the errno text last.</summary>
     public static string Describe(Exception exception)
     {
-        var builder = new StringBuilder(exception.Message);
+        // .NET's own messages end in a period; ours do not, and the joined line must not have one inside.
+        var builder = new StringBuilder(exception.Message.TrimEnd('.'));
         for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
         {
-            builder.Append(": ").Append(inner.Message);
+            builder.Append(": ").Append(inner.Message.TrimEnd('.'));
         }
         return builder.ToString();
     }

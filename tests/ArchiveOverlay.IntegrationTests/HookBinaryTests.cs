@@ -1,0 +1,295 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace ArchiveOverlay.IntegrationTests;
+
+/// <summary>
+/// The built binary with a hand-made bundle, as runc or crun would run it.
+/// <code>
+/// temp/
+///   bundle/config.json   mounts: /proc, and /data as an overlay of lower/ with upper/
+///   lower/ upper/ work/
+///   out/                 archive targets
+/// </code>
+/// </summary>
+public sealed partial class HookBinaryTests : IDisposable
+{
+    private const string Prefix = "com.launchplatform.oci-hooks.archive-overlay.";
+    private const string ContainerId = "4f1c2b9e8d7a6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170";
+
+    private readonly string _root = Directory.CreateTempSubdirectory("archive-overlay-hook-").FullName;
+
+    public HookBinaryTests()
+    {
+        foreach (var name in new[] { "bundle", "lower", "upper/dir", "work", "out" })
+        {
+            Directory.CreateDirectory(Path.Combine(_root, name));
+        }
+        File.WriteAllText(Path.Combine(_root, "upper", "dir", "file"), "content\n");
+        WriteConfig(OverlayOptions(), annotations: null);
+    }
+
+    private string Bundle => Path.Combine(_root, "bundle");
+
+    private string Out(string name) => Path.Combine(_root, "out", name);
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (trace|debug|info|warning|error) \[(-|[0-9a-f]{12})\] ")]
+    private static partial Regex LinePrefix();
+
+    private static string Message(string line) => LinePrefix().Replace(line, "");
+
+    private string[] OverlayOptions() =>
+    [
+        $"lowerdir={Path.Combine(_root, "lower")}",
+        $"upperdir={Path.Combine(_root, "upper")}",
+        $"workdir={Path.Combine(_root, "work")}",
+        "private",
+    ];
+
+    private void WriteConfig(string[] dataOptions, Dictionary<string, string>? annotations, string type = "overlay")
+    {
+        var config = new Dictionary<string, object>
+        {
+            ["ociVersion"] = "1.0.2-dev",
+            ["process"] = new { args = new[] { "sh" } },
+            ["mounts"] = new object[]
+            {
+                new { destination = "/proc", type = "proc", source = "proc" },
+                new { destination = "/data", type, source = "/var/lib/x/merge", options = dataOptions },
+            },
+        };
+        if (annotations is not null)
+        {
+            config["annotations"] = annotations;
+        }
+        File.WriteAllText(Path.Combine(Bundle, "config.json"), JsonSerializer.Serialize(config));
+    }
+
+    private string State(Dictionary<string, string>? annotations) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["ociVersion"] = "1.0.2",
+        ["id"] = ContainerId,
+        ["status"] = "stopped",
+        ["bundle"] = Bundle,
+        ["annotations"] = annotations,
+    });
+
+    private static Dictionary<string, string> Archive(string name, string mountPoint, string target, params string[] more)
+    {
+        var annotations = new Dictionary<string, string>
+        {
+            [$"{Prefix}{name}.mount-point"] = mountPoint,
+            [$"{Prefix}{name}.archive-to"] = target,
+        };
+        for (var i = 0; i < more.Length; i += 2)
+        {
+            annotations[$"{Prefix}{name}.{more[i]}"] = more[i + 1];
+        }
+        return annotations;
+    }
+
+    [Fact]
+    public void NothingRequestedExitsZeroSilently()
+    {
+        var result = HookProcess.Run(State(new() { ["io.podman.annotations.autoremove"] = "FALSE" }));
+
+        Assert.Equal((0, "", 0), (result.ExitCode, result.Output, result.LogLines.Length));
+    }
+
+    [Fact]
+    public void NothingRequestedDoesNotNeedTheBundle()
+    {
+        File.Delete(Path.Combine(Bundle, "config.json"));
+
+        var result = HookProcess.Run(State(new() { ["other"] = "x" }), "--log-level", "debug");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(["no archive requested by the container's annotations"], result.LogLines.Select(Message));
+    }
+
+    [Theory]
+    [InlineData("", "parse container state from stdin: ")]
+    [InlineData("{", "parse container state from stdin: ")]
+    [InlineData("[]", "parse container state from stdin: ")]
+    [InlineData("{\"bundle\":\"/b\"}", "container state from stdin has no 'id'")]
+    [InlineData("{\"id\":\"x\",\"bundle\":\"rel\"}", "container state has no absolute 'bundle' path (got 'rel')")]
+    public void BadStateGivesOneErrorLineAndExitTwo(string stdin, string expectedStart)
+    {
+        var result = HookProcess.Run(stdin);
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.LogLines);
+        Assert.Matches(LinePrefix(), line);
+        Assert.Contains(" error ", line, StringComparison.Ordinal);
+        Assert.StartsWith(expectedStart, Message(line), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingConfigJsonGivesOneErrorLineAndExitTwo()
+    {
+        File.Delete(Path.Combine(Bundle, "config.json"));
+
+        var result = HookProcess.Run(State(Archive("a", "/data", Out("copy"))));
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.LogLines);
+        var config = Path.Combine(Bundle, "config.json");
+        Assert.StartsWith($"read bundle config '{config}': Could not find file", Message(line), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MalformedConfigJsonGivesOneErrorLineAndExitTwo()
+    {
+        File.WriteAllText(Path.Combine(Bundle, "config.json"), "{\"mounts\": 5}");
+
+        var result = HookProcess.Run(State(Archive("a", "/data", Out("copy"))));
+
+        Assert.Equal(2, result.ExitCode);
+        var config = Path.Combine(Bundle, "config.json");
+        Assert.StartsWith($"parse bundle config '{config}': ", Message(Assert.Single(result.LogLines)), StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string, string[], string> BadArchiveAnnotations => new()
+    {
+        { "/nowhere", "/OUT/x", [], "no mount at mount point '/nowhere' in config.json" },
+        { "/proc", "/OUT/x", [], "mount at '/proc' is not an overlay mount (type 'proc')" },
+        {
+            "/data", "/OUT/x", ["method", "zip"],
+            $"annotation '{Prefix}a.method' has invalid value 'zip': expected 'copy' or 'tar.gz'"
+        },
+        {
+            "/data", "out/x", [],
+            $"annotation '{Prefix}a.archive-to' has invalid value 'out/x': expected an absolute path"
+        },
+        {
+            "/data", "/OUT/x", ["method", "tar.gz", "tar-content-owner", "root"],
+            $"annotation '{Prefix}a.tar-content-owner' has invalid value 'root': expected UID or UID:GID"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadArchiveAnnotations))]
+    public void BadArchiveGivesOneErrorLineNamingItAndExitOne(
+        string mountPoint,
+        string target,
+        string[] more,
+        string reason)
+    {
+        var result = HookProcess.Run(State(Archive("a", mountPoint, target.Replace("/OUT", Out(""), StringComparison.Ordinal), more)));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal([$"archive 'a' failed: {reason} archive=a"], result.LogLines.Select(Message));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "out")));
+    }
+
+    [Fact]
+    public void ReadOnlyOverlayMountHasNothingToArchive()
+    {
+        WriteConfig([$"lowerdir={Path.Combine(_root, "lower")}"], annotations: null);
+
+        var result = HookProcess.Run(State(Archive("a", "/data", Out("copy"))));
+
+        Assert.Equal(1, result.ExitCode);
+        var expected = "archive 'a' failed: overlay mount at '/data' has no upperdir option: "
+            + "it is read-only, nothing to archive archive=a";
+        Assert.Equal([expected], result.LogLines.Select(Message));
+    }
+
+    [Fact]
+    public void IncompleteArchiveIsIgnoredWithAWarning()
+    {
+        var annotations = new Dictionary<string, string> { [$"{Prefix}half.mount-point"] = "/data" };
+
+        var result = HookProcess.Run(State(annotations));
+
+        Assert.Equal(0, result.ExitCode);
+        var expected = $"archive 'half' ignored: annotation '{Prefix}half.archive-to' is missing archive=half";
+        Assert.Equal([expected], result.LogLines.Select(Message));
+    }
+
+    [Fact]
+    public void FailedArchiveDoesNotStopTheOthers()
+    {
+        var annotations = Archive("bad", "/nowhere", Out("bad"));
+        foreach (var (key, value) in Archive("good", "/data/", Out("good.tar.gz"), "method", "tar.gz", "success", Out("good.ok")))
+        {
+            annotations[key] = value;
+        }
+
+        var result = HookProcess.Run(State(annotations));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.True(File.Exists(Out("good.tar.gz")));
+        Assert.True(File.Exists(Out("good.ok")));
+        Assert.False(Path.Exists(Out("bad")));
+        Assert.Contains(result.LogLines, l => l.Contains(" error ", StringComparison.Ordinal) && l.Contains("'bad'", StringComparison.Ordinal));
+        Assert.Contains(result.LogLines, l => l.Contains(" info ", StringComparison.Ordinal) && l.Contains("archive=good", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AnnotationsComeFromConfigJsonWhenTheStateHasNone()
+    {
+        WriteConfig(OverlayOptions(), Archive("c", "/data", Out("copy")));
+
+        var result = HookProcess.Run(State(annotations: null));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("content\n", File.ReadAllText(Path.Combine(Out("copy"), "dir", "file")));
+    }
+
+    [Fact]
+    public void CommaJoinedOverlayOptionsAreUnderstood()
+    {
+        WriteConfig([string.Join(',', OverlayOptions())], annotations: null);
+
+        var result = HookProcess.Run(State(Archive("c", "/data", Out("copy"))));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.True(File.Exists(Path.Combine(Out("copy"), "dir", "file")));
+    }
+
+    [Fact]
+    public void ArchivedMountIsReportedOnOneInfoLineWithItsFigures()
+    {
+        var result = HookProcess.Run(State(Archive("t", "/data", Out("a.tar.gz"), "method", "tar.gz")));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Output);
+        var line = Assert.Single(result.LogLines);
+        Assert.Matches(LinePrefix(), line);
+        Assert.Contains($" info [{ContainerId[..12]}] archived mount '/data' archive=t method=tar.gz ", line, StringComparison.Ordinal);
+        Assert.Matches(@" entries=3 bytes=\d+ seconds=\d+\.\d{3}$", line);
+    }
+
+    [Fact]
+    public void SyslogWithoutADaemonStillArchivesAndLogsToStderr()
+    {
+        var result = HookProcess.Run(State(Archive("c", "/data", Out("copy"))), "--syslog");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Single(result.LogLines);
+    }
+
+    [Fact]
+    public void VersionAndHelpGoToStandardOutput()
+    {
+        var version = HookProcess.Run("", "--version");
+        var help = HookProcess.Run("", "--help");
+
+        Assert.Matches(@"^archive_overlay \d+\.\d+\.\d+", version.Output);
+        Assert.StartsWith("usage: archive_overlay [--log-level LEVEL]", help.Output, StringComparison.Ordinal);
+        Assert.Equal((0, 0), (version.ExitCode, help.ExitCode));
+    }
+
+    [Fact]
+    public void UnknownArgumentExitsTwo()
+    {
+        var result = HookProcess.Run("", "--frobnicate");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("archive_overlay: unknown argument '--frobnicate'", result.LogLines[0]);
+    }
+}
