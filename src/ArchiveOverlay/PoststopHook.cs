@@ -85,7 +85,8 @@ public static class PoststopHook
         ContainerState? state;
         try
         {
-            state = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), OciJsonContext.Default.ContainerState);
+            var json = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+            state = JsonSerializer.Deserialize(json, OciJsonContext.Default.ContainerState);
         }
         catch (JsonException e)
         {

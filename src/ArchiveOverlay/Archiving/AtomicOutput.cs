@@ -52,7 +52,8 @@ public sealed class AtomicOutput : IDisposable
         {
             if (isDirectory)
             {
-                FileOperations.MakeDirectory(parent.Value, output._tempName, 0x1C0, Encoding.UTF8.GetBytes(output.TempPath));
+                var display = Encoding.UTF8.GetBytes(output.TempPath);
+                FileOperations.MakeDirectory(parent.Value, output._tempName, 0x1C0, display);
             }
             return output;
         }

@@ -34,10 +34,18 @@ public static class Log
         Write(LogLevel.Warning, $"annotation '{key}' ignored: {reason}");
 
     public static void ArchiveIncomplete(string archive, string missingKey) =>
-        Write(LogLevel.Warning, $"archive '{archive}' ignored: annotation '{missingKey}' is missing", ("archive", archive));
+        Write(
+            LogLevel.Warning,
+            $"archive '{archive}' ignored: annotation '{missingKey}' is missing",
+            ("archive", archive));
 
     public static void MountMatched(string archive, string mountPoint, string upperDir) =>
-        Write(LogLevel.Debug, "mount matched", ("archive", archive), ("mount", mountPoint), ("upperdir", Quote(upperDir)));
+        Write(
+            LogLevel.Debug,
+            "mount matched",
+            ("archive", archive),
+            ("mount", mountPoint),
+            ("upperdir", Quote(upperDir)));
 
     public static void ArchiveWritten(
         string archive,

@@ -12,7 +12,7 @@ public sealed record ArchiveRequest(
     ArchiveMethod Method,
     ContentOwner? TarContentOwner)
 {
-    /// <summary>Validates the fields of one archive; throws <see cref="InvalidInputException"/> naming the key.</summary>
+    /// <summary>Validates one archive's fields; throws <see cref="InvalidInputException"/> naming the key.</summary>
     public static ArchiveRequest FromAnnotations(string name, IReadOnlyDictionary<string, string> fields)
     {
         var mountPoint = LexicalPath.Clean(fields[AnnotationNames.MountPoint]);

@@ -25,7 +25,8 @@ public sealed record OverlayMount(string Destination, string UpperDir, IReadOnly
             var upperDir = options.LastOrDefault(o => o.StartsWith(UpperDirOption, StringComparison.Ordinal))
                 ?? throw new InvalidInputException(
                     $"overlay mount at '{clean}' has no upperdir option: it is read-only, nothing to archive");
-            return new OverlayMount(clean, RequireAbsolute(clean, upperDir[UpperDirOption.Length..]), ParseLowerDirs(options));
+            var upperDirPath = RequireAbsolute(clean, upperDir[UpperDirOption.Length..]);
+            return new OverlayMount(clean, upperDirPath, ParseLowerDirs(options));
         }
         if (TryFindFuseOverlayUpperDir(mount, out var fuseUpperDir))
         {
@@ -42,7 +43,9 @@ public sealed record OverlayMount(string Destination, string UpperDir, IReadOnly
     private static List<string> ParseLowerDirs(List<string> options)
     {
         var lower = options.LastOrDefault(o => o.StartsWith(LowerDirOption, StringComparison.Ordinal));
-        return lower is null ? [] : [.. lower[LowerDirOption.Length..].Split(':', StringSplitOptions.RemoveEmptyEntries)];
+        return lower is null
+            ? []
+            : [.. lower[LowerDirOption.Length..].Split(':', StringSplitOptions.RemoveEmptyEntries)];
     }
 
     // With fuse-overlayfs as the mount program, the runtime sees a bind mount of ".../overlay/ID/merge";

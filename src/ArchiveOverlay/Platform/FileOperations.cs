@@ -196,7 +196,11 @@ public static unsafe class FileOperations
     }
 
     /// <summary>Sets access and modification times of a named file (empty name: the descriptor itself).</summary>
-    public static void SetTimes(int dirFd, ReadOnlySpan<byte> name, in FileStatus status, ReadOnlySpan<byte> displayPath)
+    public static void SetTimes(
+        int dirFd,
+        ReadOnlySpan<byte> name,
+        in FileStatus status,
+        ReadOnlySpan<byte> displayPath)
     {
         var times = stackalloc LibC.Timespec[2];
         times[0] = new LibC.Timespec { tv_sec = status.AccessedSeconds, tv_nsec = status.AccessedNanoseconds };

@@ -47,7 +47,10 @@ public static class TreeRemover
         }
     }
 
-    private static (FileDescriptor, int, byte[], List<byte[]>) Open(int parentFd, byte[] name, ReadOnlySpan<byte> displayPath)
+    private static (FileDescriptor, int, byte[], List<byte[]>) Open(
+        int parentFd,
+        byte[] name,
+        ReadOnlySpan<byte> displayPath)
     {
         var directory = FileDescriptor.OpenDirectory(parentFd, name, displayPath);
         // A directory left with mode 000 is still readable by root, but not by a user-namespace root.
