@@ -12,7 +12,7 @@ namespace ArchiveOverlay.Archiving;
 public sealed class DirectoryCopyWriter : IArchiveWriter
 {
     private readonly FileDescriptor _root;
-    private readonly Stack<FileDescriptor> _directories = new();
+    private readonly DirectoryChain _directories;
     private int _ownershipFailures;
     private string _firstOwnershipFailure = "";
     private string _ownershipReason = "";
@@ -21,6 +21,7 @@ public sealed class DirectoryCopyWriter : IArchiveWriter
     public DirectoryCopyWriter(FileDescriptor root)
     {
         _root = root;
+        _directories = new DirectoryChain(root, FileStatus.FStat(root.Value, "."u8).Identity);
     }
 
     public long Entries { get; private set; }
@@ -30,17 +31,17 @@ public sealed class DirectoryCopyWriter : IArchiveWriter
     public void Visit(UpperDirEntry entry)
     {
         Entries++;
-        Log.EntryWritten(PathText.Display(entry.RelativePath));
+        var path = entry.RelativePath.Span;
+        Log.EntryWritten(PathText.Display(path));
         if (entry.IsRoot)
         {
-            _directories.Push(_root);
             return;
         }
 
-        var parent = _directories.Peek().Value;
-        var path = entry.RelativePath;
+        var parent = _directories.Current;
         if (entry.HardLinkTarget is { } first)
         {
+            // Limitation: a hard link whose first path is longer than PATH_MAX cannot be made.
             FileOperations.MakeHardLink(_root.Value, first, parent, entry.Name, path);
             return;
         }
@@ -48,7 +49,8 @@ public sealed class DirectoryCopyWriter : IArchiveWriter
         {
             case EntryKind.Directory:
                 FileOperations.MakeDirectory(parent, entry.Name, 0x1C0, path);
-                _directories.Push(FileDescriptor.OpenDirectory(parent, entry.Name, path));
+                var directory = FileDescriptor.OpenDirectory(parent, entry.Name, path);
+                _directories.Push(directory, FileStatus.FStat(directory.Value, path).Identity);
                 return;
             case EntryKind.RegularFile:
                 CopyFile(entry, parent);
@@ -67,23 +69,18 @@ public sealed class DirectoryCopyWriter : IArchiveWriter
 
     public void LeaveDirectory(UpperDirEntry directory)
     {
-        var fd = _directories.Pop();
-        try
+        var path = directory.RelativePath.Span;
+        var fd = _directories.Current;
+        SetOwner(fd, [], directory);
+        FileOperations.SetMode(fd, directory.Status.Permissions, path);
+        foreach (var xattr in directory.Xattrs)
         {
-            SetOwner(fd.Value, [], directory);
-            FileOperations.SetMode(fd.Value, directory.Status.Permissions, directory.RelativePath);
-            foreach (var xattr in directory.Xattrs)
-            {
-                Xattr.Set(fd.Value, xattr, directory.RelativePath);
-            }
-            FileOperations.SetTimes(fd.Value, [], directory.Status, directory.RelativePath);
+            Xattr.Set(fd, xattr, path);
         }
-        finally
+        FileOperations.SetTimes(fd, [], directory.Status, path);
+        if (!directory.IsRoot)
         {
-            if (!directory.IsRoot)
-            {
-                fd.Dispose();
-            }
+            _directories.Pop(path);
         }
     }
 
@@ -99,20 +96,13 @@ public sealed class DirectoryCopyWriter : IArchiveWriter
 
     public void Dispose()
     {
-        while (_directories.Count > 0)
-        {
-            var fd = _directories.Pop();
-            if (fd != _root)
-            {
-                fd.Dispose();
-            }
-        }
+        _directories.Dispose();
         _root.Dispose();
     }
 
     private void CopyFile(UpperDirEntry entry, int parent)
     {
-        var path = entry.RelativePath;
+        var path = entry.RelativePath.Span;
         using var source = entry.OpenContent();
         using var target = FileDescriptor.CreateExclusive(parent, entry.Name, 0x180, path);
         var size = entry.Status.Size;
@@ -135,7 +125,7 @@ public sealed class DirectoryCopyWriter : IArchiveWriter
     // and both change ctime only; the times come last.
     private void ApplyMetadata(int parent, UpperDirEntry entry)
     {
-        var path = entry.RelativePath;
+        var path = entry.RelativePath.Span;
         SetOwner(parent, entry.Name, entry);
         if (entry.Kind != EntryKind.Symlink)
         {
@@ -152,20 +142,25 @@ public sealed class DirectoryCopyWriter : IArchiveWriter
     {
         try
         {
-            FileOperations.SetOwner(fd, name, entry.Status.Uid, entry.Status.Gid, entry.RelativePath);
+            FileOperations.SetOwner(fd, name, entry.Status.Uid, entry.Status.Gid, entry.RelativePath.Span);
         }
         catch (PosixException e) when (e.Errno is Errno.EPERM or Errno.EINVAL)
         {
             // An id that is not mapped in this user namespace cannot be set; the archive keeps ours.
             if (_ownershipFailures++ == 0)
             {
-                _firstOwnershipFailure = PathText.Display(entry.RelativePath);
+                _firstOwnershipFailure = PathText.Display(entry.RelativePath.Span);
                 _ownershipReason = e.Message;
             }
         }
     }
 
-    private static long CopyRange(SafeFileHandle source, SafeFileHandle target, long offset, long length, byte[] path)
+    private static long CopyRange(
+        SafeFileHandle source,
+        SafeFileHandle target,
+        long offset,
+        long length,
+        ReadOnlySpan<byte> path)
     {
         var buffer = new byte[(int)Math.Min(length, 1024 * 1024)];
         var end = offset + length;

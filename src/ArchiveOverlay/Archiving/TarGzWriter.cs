@@ -43,7 +43,7 @@ public sealed class TarGzWriter : IArchiveWriter
         {
             using var file = entry.OpenContent();
             var regions = FileContent.MayBeSparse(entry.Status)
-                ? FileContent.AlignToBlocks(FileContent.DataRegions(file, header.Size, entry.RelativePath), header.Size)
+                ? FileContent.AlignToBlocks(FileContent.DataRegions(file, header.Size, entry.RelativePath.Span), header.Size)
                 : [(0, header.Size)];
             var isSparse = regions.Count != 1 || regions[0] != (0, header.Size);
             if (isSparse)
@@ -96,7 +96,7 @@ public sealed class TarGzWriter : IArchiveWriter
         var isData = type == TarEntryType.RegularFile;
         return new TarEntryHeader
         {
-            Name = EntryName(entry.RelativePath, entry.Kind == EntryKind.Directory),
+            Name = EntryName(entry.RelativePath.Span, entry.Kind == EntryKind.Directory),
             Type = type,
             Mode = status.Permissions,
             Uid = _owner?.Uid ?? status.Uid,
@@ -114,7 +114,7 @@ public sealed class TarGzWriter : IArchiveWriter
         };
     }
 
-    private void WriteRegion(SafeFileHandle file, long offset, long length, byte[] relativePath)
+    private void WriteRegion(SafeFileHandle file, long offset, long length, ReadOnlyMemory<byte> relativePath)
     {
         var end = offset + length;
         while (offset < end)
@@ -123,7 +123,7 @@ public sealed class TarGzWriter : IArchiveWriter
             var read = RandomAccess.Read(file, _copyBuffer.AsSpan(0, wanted), offset);
             if (read == 0)
             {
-                throw new IOException($"file '{PathText.Display(relativePath)}' shrank while archiving");
+                throw new IOException($"file '{PathText.Display(relativePath.Span)}' shrank while archiving");
             }
             _tar.WriteData(_copyBuffer.AsSpan(0, read));
             offset += read;

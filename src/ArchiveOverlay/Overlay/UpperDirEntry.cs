@@ -4,13 +4,14 @@ using Microsoft.Win32.SafeHandles;
 namespace ArchiveOverlay.Overlay;
 
 /// <summary>
-/// One file of an upperdir as the walker found it. Names and paths are bytes; the entry stays valid
-/// only during the visitor call, while its parent directory descriptor is open.
+/// One file of an upperdir as the walker found it. Names and paths are bytes. The entry is valid
+/// during the visitor call, while its parent directory descriptor is open; a directory's path also
+/// until its <see cref="IUpperDirVisitor.LeaveDirectory"/>.
 /// </summary>
 public sealed class UpperDirEntry
 {
     /// <summary>Path below the upperdir root without a leading "./"; empty for the root itself.</summary>
-    public required byte[] RelativePath { get; init; }
+    public required ReadOnlyMemory<byte> RelativePath { get; init; }
 
     /// <summary>The last path component; empty for the root.</summary>
     public required byte[] Name { get; init; }
@@ -25,9 +26,6 @@ public sealed class UpperDirEntry
     /// <summary>Directory holding this entry; for the root, the root's own descriptor.</summary>
     public required int ParentFd { get; init; }
 
-    /// <summary>For a directory, its own open descriptor while its children are visited.</summary>
-    public int DirectoryFd { get; init; } = -1;
-
     public byte[]? SymlinkTarget { get; init; }
 
     /// <summary>Relative path of an earlier entry that is the same inode, when this one is a hard link.</summary>
@@ -36,5 +34,5 @@ public sealed class UpperDirEntry
     public bool IsRoot => RelativePath.Length == 0;
 
     /// <summary>Opens a regular file's content for reading, without following symlinks.</summary>
-    public SafeFileHandle OpenContent() => FileDescriptor.OpenForReading(ParentFd, Name, RelativePath);
+    public SafeFileHandle OpenContent() => FileDescriptor.OpenForReading(ParentFd, Name, RelativePath.Span);
 }

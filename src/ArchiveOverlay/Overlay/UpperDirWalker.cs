@@ -5,17 +5,22 @@ namespace ArchiveOverlay.Overlay;
 
 /// <summary>
 /// Walks an upperdir depth-first, parents before children and names in byte order, so the same tree
-/// always gives the same archive. The walk is iterative: tree depth costs heap, never stack.
+/// always gives the same archive. The walk is iterative and keeps a bounded number of descriptors
+/// open: tree depth costs heap in proportion to the depth, never stack or descriptors.
 /// </summary>
 public sealed class UpperDirWalker
 {
     private readonly Dictionary<FileIdentity, byte[]> _firstLinkPaths = [];
+    private readonly PathBuffer _path = new();
     private readonly FileIdentity? _excluded;
+    private readonly int _maxOpenDirectories;
 
     /// <param name="excluded">A file that must not lie inside the upperdir: the archive being written.</param>
-    public UpperDirWalker(FileIdentity? excluded = null)
+    /// <param name="maxOpenDirectories">Directory descriptors kept open along the current path.</param>
+    public UpperDirWalker(FileIdentity? excluded = null, int maxOpenDirectories = 64)
     {
         _excluded = excluded;
+        _maxOpenDirectories = maxOpenDirectories;
     }
 
     /// <summary>Sockets left out of the archive, as GNU tar leaves them out.</summary>
@@ -26,97 +31,91 @@ public sealed class UpperDirWalker
         var rootStatus = FileStatus.FStat(root.Value, "."u8);
         var rootEntry = new UpperDirEntry
         {
-            RelativePath = [],
+            RelativePath = ReadOnlyMemory<byte>.Empty,
             Name = [],
             Kind = EntryKind.Directory,
             Status = rootStatus,
             Xattrs = OverlayXattrs.SelectArchived(Xattr.ReadAll(root.Value, "."u8), "."u8),
             ParentFd = root.Value,
-            DirectoryFd = root.Value,
         };
         visitor.Visit(rootEntry);
 
+        using var chain = new DirectoryChain(root, rootStatus.Identity, _maxOpenDirectories);
         var frames = new Stack<Frame>();
-        frames.Push(new Frame(rootEntry, null, ReadSortedNames(root.Value, "."u8)));
-        try
+        frames.Push(new Frame(rootEntry, ReadSortedNames(root.Value, "."u8)));
+        while (frames.Count > 0)
         {
-            while (frames.Count > 0)
+            var frame = frames.Peek();
+            if (frame.NextIndex == frame.Names.Count)
             {
-                var frame = frames.Peek();
-                if (frame.NextIndex == frame.Names.Count)
+                visitor.LeaveDirectory(frame.Entry);
+                frames.Pop();
+                if (frames.Count > 0)
                 {
-                    visitor.LeaveDirectory(frame.Entry);
-                    frames.Pop().Dispose();
-                    continue;
+                    chain.Pop(frame.Entry.RelativePath.Span);
                 }
-                var name = frame.Names[frame.NextIndex];
-                frame.Names[frame.NextIndex++] = [];
-                var child = VisitChild(frame.Entry, name, visitor);
-                if (child is not null)
-                {
-                    frames.Push(child);
-                }
+                continue;
             }
-        }
-        finally
-        {
-            while (frames.Count > 0)
+            var name = frame.Names[frame.NextIndex];
+            frame.Names[frame.NextIndex++] = [];
+            var path = _path.Append(frame.Entry.RelativePath.Length, name);
+            var child = VisitChild(chain, name, path, visitor);
+            if (child is not null)
             {
-                frames.Pop().Dispose();
+                frames.Push(child);
             }
         }
     }
 
     // Visits one child; returns a frame to descend into when the child is a directory.
-    private Frame? VisitChild(UpperDirEntry parent, byte[] name, IUpperDirVisitor visitor)
+    private Frame? VisitChild(DirectoryChain chain, byte[] name, ReadOnlyMemory<byte> path, IUpperDirVisitor visitor)
     {
-        var path = Join(parent.RelativePath, name);
-        var status = FileStatus.LStat(parent.DirectoryFd, name, path);
-        CheckNotExcluded(status, path);
+        var parentFd = chain.Current;
+        var status = FileStatus.LStat(parentFd, name, path.Span);
+        CheckNotExcluded(status, path.Span);
         var kind = Classify(status);
         if (kind == EntryKind.Socket)
         {
             SkippedSockets++;
-            Log.SocketSkipped(PathText.Display(path));
+            Log.SocketSkipped(PathText.Display(path.Span));
             return null;
         }
         if (kind == EntryKind.Directory)
         {
-            return EnterDirectory(parent, name, path, status, visitor);
+            return EnterDirectory(chain, name, path, status, visitor);
         }
 
-        var xattrs = Xattr.ReadAll(parent.DirectoryFd, name, path);
+        var xattrs = Xattr.ReadAll(parentFd, name, path.Span);
         var entry = new UpperDirEntry
         {
             RelativePath = path,
             Name = name,
             Kind = kind,
             Status = status,
-            Xattrs = OverlayXattrs.SelectArchived(xattrs, path),
-            ParentFd = parent.DirectoryFd,
-            SymlinkTarget = kind == EntryKind.Symlink
-                ? FileOperations.ReadLink(parent.DirectoryFd, name, path)
-                : null,
-            HardLinkTarget = FindHardLinkTarget(kind, status, path),
+            Xattrs = OverlayXattrs.SelectArchived(xattrs, path.Span),
+            ParentFd = parentFd,
+            SymlinkTarget = kind == EntryKind.Symlink ? FileOperations.ReadLink(parentFd, name, path.Span) : null,
+            HardLinkTarget = FindHardLinkTarget(kind, status, path.Span),
         };
         visitor.Visit(entry);
         return null;
     }
 
     private static Frame EnterDirectory(
-        UpperDirEntry parent,
+        DirectoryChain chain,
         byte[] name,
-        byte[] path,
+        ReadOnlyMemory<byte> path,
         FileStatus status,
         IUpperDirVisitor visitor)
     {
-        var directory = FileDescriptor.OpenDirectory(parent.DirectoryFd, name, path);
+        var parentFd = chain.Current;
+        var directory = FileDescriptor.OpenDirectory(parentFd, name, path.Span);
         try
         {
             // The descriptor must be the directory that was examined, not one swapped in since.
-            if (FileStatus.FStat(directory.Value, path).Identity != status.Identity)
+            if (FileStatus.FStat(directory.Value, path.Span).Identity != status.Identity)
             {
-                throw new IOException($"directory '{PathText.Display(path)}' changed while archiving");
+                throw new IOException($"directory '{PathText.Display(path.Span)}' changed while archiving");
             }
             var entry = new UpperDirEntry
             {
@@ -124,13 +123,13 @@ public sealed class UpperDirWalker
                 Name = name,
                 Kind = EntryKind.Directory,
                 Status = status,
-                Xattrs = OverlayXattrs.SelectArchived(Xattr.ReadAll(directory.Value, path), path),
-                ParentFd = parent.DirectoryFd,
-                DirectoryFd = directory.Value,
+                Xattrs = OverlayXattrs.SelectArchived(Xattr.ReadAll(directory.Value, path.Span), path.Span),
+                ParentFd = parentFd,
             };
-            var names = ReadSortedNames(directory.Value, path);
+            var names = ReadSortedNames(directory.Value, path.Span);
             visitor.Visit(entry);
-            return new Frame(entry, directory, names);
+            chain.Push(directory, status.Identity);
+            return new Frame(entry, names);
         }
         catch
         {
@@ -139,7 +138,7 @@ public sealed class UpperDirWalker
         }
     }
 
-    private void CheckNotExcluded(in FileStatus status, byte[] path)
+    private void CheckNotExcluded(in FileStatus status, ReadOnlySpan<byte> path)
     {
         if (_excluded is { } excluded && status.Identity == excluded)
         {
@@ -148,7 +147,7 @@ public sealed class UpperDirWalker
     }
 
     // The kernel hard-links all whiteouts to one inode; those stay separate whiteouts, never links.
-    private byte[]? FindHardLinkTarget(EntryKind kind, in FileStatus status, byte[] path)
+    private byte[]? FindHardLinkTarget(EntryKind kind, in FileStatus status, ReadOnlySpan<byte> path)
     {
         if (status.LinkCount < 2 || kind == EntryKind.Whiteout)
         {
@@ -158,7 +157,7 @@ public sealed class UpperDirWalker
         {
             return first;
         }
-        _firstLinkPaths.Add(status.Identity, path);
+        _firstLinkPaths.Add(status.Identity, path.ToArray());
         return null;
     }
 
@@ -181,28 +180,13 @@ public sealed class UpperDirWalker
         return names;
     }
 
-    private static byte[] Join(byte[] parent, byte[] name)
-    {
-        if (parent.Length == 0)
-        {
-            return name;
-        }
-        var path = new byte[parent.Length + 1 + name.Length];
-        parent.CopyTo(path, 0);
-        path[parent.Length] = (byte)'/';
-        name.CopyTo(path, parent.Length + 1);
-        return path;
-    }
-
-    // An open directory and the position in its sorted names; owns the descriptor unless it is the root.
-    private sealed class Frame(UpperDirEntry entry, FileDescriptor? directory, List<byte[]> names) : IDisposable
+    // A directory being walked and the position in its sorted names.
+    private sealed class Frame(UpperDirEntry entry, List<byte[]> names)
     {
         public UpperDirEntry Entry { get; } = entry;
 
         public List<byte[]> Names { get; } = names;
 
         public int NextIndex { get; set; }
-
-        public void Dispose() => directory?.Dispose();
     }
 }

@@ -5,56 +5,54 @@ public static class TreeRemover
 {
     public static void Remove(int parentFd, byte[] name, ReadOnlySpan<byte> displayPath)
     {
-        var status = FileStatus.LStat(parentFd, name, displayPath);
-        if (status.Kind != FileKind.Directory)
+        if (FileStatus.LStat(parentFd, name, displayPath).Kind != FileKind.Directory)
         {
             FileOperations.Remove(parentFd, name, isDirectory: false, displayPath);
             return;
         }
 
-        var frames = new Stack<(FileDescriptor Directory, int ParentFd, byte[] Name, List<byte[]> Names)>();
-        frames.Push(Open(parentFd, name, displayPath));
-        try
+        using var parent = FileDescriptor.OpenDirectory(parentFd, "."u8, displayPath);
+        using var chain = new DirectoryChain(parent, FileStatus.FStat(parent.Value, displayPath).Identity);
+        var frames = new Stack<(byte[] Name, List<byte[]> Children)>();
+        frames.Push((name, Enter(chain, name, displayPath)));
+        while (frames.Count > 0)
         {
-            while (frames.Count > 0)
+            var (directoryName, children) = frames.Peek();
+            if (children.Count == 0)
             {
-                var (directory, parent, directoryName, names) = frames.Peek();
-                if (names.Count == 0)
-                {
-                    frames.Pop();
-                    directory.Dispose();
-                    FileOperations.Remove(parent, directoryName, isDirectory: true, displayPath);
-                    continue;
-                }
-                var child = names[^1];
-                names.RemoveAt(names.Count - 1);
-                if (FileStatus.LStat(directory.Value, child, displayPath).Kind == FileKind.Directory)
-                {
-                    frames.Push(Open(directory.Value, child, displayPath));
-                }
-                else
-                {
-                    FileOperations.Remove(directory.Value, child, isDirectory: false, displayPath);
-                }
+                frames.Pop();
+                chain.Pop(displayPath);
+                FileOperations.Remove(chain.Current, directoryName, isDirectory: true, displayPath);
+                continue;
             }
-        }
-        finally
-        {
-            foreach (var frame in frames)
+            var child = children[^1];
+            children.RemoveAt(children.Count - 1);
+            if (FileStatus.LStat(chain.Current, child, displayPath).Kind == FileKind.Directory)
             {
-                frame.Directory.Dispose();
+                frames.Push((child, Enter(chain, child, displayPath)));
+            }
+            else
+            {
+                FileOperations.Remove(chain.Current, child, isDirectory: false, displayPath);
             }
         }
     }
 
-    private static (FileDescriptor, int, byte[], List<byte[]>) Open(
-        int parentFd,
-        byte[] name,
-        ReadOnlySpan<byte> displayPath)
+    private static List<byte[]> Enter(DirectoryChain chain, byte[] name, ReadOnlySpan<byte> displayPath)
     {
-        var directory = FileDescriptor.OpenDirectory(parentFd, name, displayPath);
-        // A directory left with mode 000 is still readable by root, but not by a user-namespace root.
-        FileOperations.SetMode(directory.Value, 0x1C0, displayPath);
-        return (directory, parentFd, name, FileOperations.ReadDirectory(directory.Value, displayPath));
+        var directory = FileDescriptor.OpenDirectory(chain.Current, name, displayPath);
+        try
+        {
+            // A copied directory may have mode 000; a user-namespace root needs the bits to enter it.
+            FileOperations.SetMode(directory.Value, 0x1C0, displayPath);
+            var children = FileOperations.ReadDirectory(directory.Value, displayPath);
+            chain.Push(directory, FileStatus.FStat(directory.Value, displayPath).Identity);
+            return children;
+        }
+        catch
+        {
+            directory.Dispose();
+            throw;
+        }
     }
 }
