@@ -14,7 +14,7 @@ CONFIGURATION ?= Release
 BUILD := build
 BINARY := $(BUILD)/archive_overlay
 SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props
-TEST_PACKAGES := podman runc crun busybox-static fuse-overlayfs attr acl skopeo umoci pigz \
+TEST_PACKAGES := podman runc crun busybox-static fuse-overlayfs attr acl skopeo umoci pigz time \
 	python3 clang zlib1g-dev
 
 .PHONY: all install uninstall test unit-test integration-test deps demo bench clean
