@@ -16,7 +16,7 @@ public static class ArchiveJob
         var isCopy = request.Method == ArchiveMethod.Copy;
         using var output = AtomicOutput.Create(request.ArchiveTo, isDirectory: isCopy);
         using var writer = CreateWriter(request, output);
-        var walker = new UpperDirWalker(excluded: output.TempIdentity);
+        using var walker = new UpperDirWalker(output.TempIdentity, mount.LowerDirs);
         walker.Walk(upperDir, writer);
         writer.Complete();
         output.Commit();

@@ -31,8 +31,16 @@ public sealed class UpperDirEntry
     /// <summary>Relative path of an earlier entry that is the same inode, when this one is a hard link.</summary>
     public byte[]? HardLinkTarget { get; init; }
 
+    /// <summary>
+    /// Where a regular file's bytes are, when not in the entry itself: the lower file of a
+    /// metadata-only copy-up (metacopy), as a directory descriptor and a name.
+    /// </summary>
+    public (int DirectoryFd, byte[] Name)? ContentSource { get; init; }
+
     public bool IsRoot => RelativePath.Length == 0;
 
     /// <summary>Opens a regular file's content for reading, without following symlinks.</summary>
-    public SafeFileHandle OpenContent() => FileDescriptor.OpenForReading(ParentFd, Name, RelativePath.Span);
+    public SafeFileHandle OpenContent() => ContentSource is { } source
+        ? FileDescriptor.OpenForReading(source.DirectoryFd, source.Name, RelativePath.Span)
+        : FileDescriptor.OpenForReading(ParentFd, Name, RelativePath.Span);
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using ArchiveOverlay.Logging;
 using ArchiveOverlay.Platform;
 
@@ -5,21 +6,35 @@ namespace ArchiveOverlay.Overlay;
 
 /// <summary>
 /// Walks an upperdir depth-first, parents before children and names in byte order, so the same tree
-/// always gives the same archive. The walk is iterative and keeps a bounded number of descriptors
-/// open: tree depth costs heap in proportion to the depth, never stack or descriptors.
+/// always gives the same archive. The walk is iterative and keeps a bounded number of upperdir
+/// descriptors open: tree depth costs heap in proportion to the depth, never stack or descriptors.
 /// </summary>
-public sealed class UpperDirWalker
+/// <remarks>
+/// An archive must stand on its own, so two overlay features that point into the lower layers are
+/// resolved here. A renamed directory (redirect xattr) is emitted with its whole merged content and
+/// marked opaque; a metadata-only copy-up (metacopy xattr) gets its bytes from the lower file.
+/// </remarks>
+public sealed class UpperDirWalker : IDisposable
 {
+    private static readonly byte[] s_opaqueValue = "y"u8.ToArray();
+
     private readonly Dictionary<FileIdentity, byte[]> _firstLinkPaths = [];
     private readonly PathBuffer _path = new();
     private readonly FileIdentity? _excluded;
+    private readonly IReadOnlyList<string> _lowerDirs;
     private readonly int _maxOpenDirectories;
+    private LowerLayers? _layers;
 
     /// <param name="excluded">A file that must not lie inside the upperdir: the archive being written.</param>
-    /// <param name="maxOpenDirectories">Directory descriptors kept open along the current path.</param>
-    public UpperDirWalker(FileIdentity? excluded = null, int maxOpenDirectories = 64)
+    /// <param name="lowerDirs">The mount's lower layers, top first, for redirects and metacopy files.</param>
+    /// <param name="maxOpenDirectories">Upperdir descriptors kept open along the current path.</param>
+    public UpperDirWalker(
+        FileIdentity? excluded = null,
+        IReadOnlyList<string>? lowerDirs = null,
+        int maxOpenDirectories = 64)
     {
         _excluded = excluded;
+        _lowerDirs = lowerDirs ?? [];
         _maxOpenDirectories = maxOpenDirectories;
     }
 
@@ -29,46 +44,67 @@ public sealed class UpperDirWalker
     public void Walk(FileDescriptor root, IUpperDirVisitor visitor)
     {
         var rootStatus = FileStatus.FStat(root.Value, "."u8);
+        var rootAttributes = OverlayAttributes.From(Xattr.ReadAll(root.Value, "."u8));
         var rootEntry = new UpperDirEntry
         {
             RelativePath = ReadOnlyMemory<byte>.Empty,
             Name = [],
             Kind = EntryKind.Directory,
             Status = rootStatus,
-            Xattrs = OverlayXattrs.SelectArchived(Xattr.ReadAll(root.Value, "."u8), "."u8),
+            Xattrs = rootAttributes.Archived,
             ParentFd = root.Value,
         };
         visitor.Visit(rootEntry);
 
         using var chain = new DirectoryChain(root, rootStatus.Identity, _maxOpenDirectories);
         var frames = new Stack<Frame>();
-        frames.Push(new Frame(rootEntry, ReadSortedNames(root.Value, "."u8)));
-        while (frames.Count > 0)
+        frames.Push(new Frame(rootEntry, UpperNames(root.Value, "."u8, null), [], null, IsUpper: true, null));
+        try
         {
-            var frame = frames.Peek();
-            if (frame.NextIndex == frame.Names.Count)
+            while (frames.Count > 0)
             {
-                visitor.LeaveDirectory(frame.Entry);
-                frames.Pop();
-                if (frames.Count > 0)
+                var frame = frames.Peek();
+                if (frame.NextIndex == frame.Names.Count)
                 {
-                    chain.Pop(frame.Entry.RelativePath.Span);
+                    visitor.LeaveDirectory(frame.Entry);
+                    frames.Pop();
+                    frame.Lower?.Dispose();
+                    if (frame.IsUpper && frames.Count > 0)
+                    {
+                        chain.Pop(frame.Entry.RelativePath.Span);
+                    }
+                    continue;
                 }
-                continue;
+                var (name, fromLower) = frame.Names[frame.NextIndex];
+                frame.Names[frame.NextIndex++] = ([], false);
+                var path = _path.Append(frame.Entry.RelativePath.Length, name);
+                var child = fromLower
+                    ? VisitLowerChild(frame, name, path, visitor)
+                    : VisitUpperChild(chain, frame, name, path, visitor);
+                if (child is not null)
+                {
+                    frames.Push(child);
+                }
             }
-            var name = frame.Names[frame.NextIndex];
-            frame.Names[frame.NextIndex++] = [];
-            var path = _path.Append(frame.Entry.RelativePath.Length, name);
-            var child = VisitChild(chain, name, path, visitor);
-            if (child is not null)
+        }
+        finally
+        {
+            foreach (var frame in frames)
             {
-                frames.Push(child);
+                frame.Lower?.Dispose();
             }
         }
     }
 
-    // Visits one child; returns a frame to descend into when the child is a directory.
-    private Frame? VisitChild(DirectoryChain chain, byte[] name, ReadOnlyMemory<byte> path, IUpperDirVisitor visitor)
+    public void Dispose() => _layers?.Dispose();
+
+    // Visits one upperdir child; returns a frame to descend into when the child is a directory.
+    private Frame? VisitUpperChild(
+        DirectoryChain chain,
+        Frame parent,
+        byte[] name,
+        ReadOnlyMemory<byte> path,
+        IUpperDirVisitor visitor)
     {
         var parentFd = chain.Current;
         var status = FileStatus.LStat(parentFd, name, path.Span);
@@ -76,40 +112,59 @@ public sealed class UpperDirWalker
         var kind = Classify(status);
         if (kind == EntryKind.Socket)
         {
-            SkippedSockets++;
-            Log.SocketSkipped(PathText.Display(path.Span));
+            SkipSocket(path.Span);
             return null;
         }
         if (kind == EntryKind.Directory)
         {
-            return EnterDirectory(chain, name, path, status, visitor);
+            return EnterUpperDirectory(chain, parent, name, path, status, visitor);
         }
 
-        var xattrs = Xattr.ReadAll(parentFd, name, path.Span);
-        var entry = new UpperDirEntry
+        var attributes = OverlayAttributes.From(Xattr.ReadAll(parentFd, name, path.Span));
+        MergedDirectory? dataDirectory = null;
+        (int, byte[])? contentSource = null;
+        if (attributes.IsMetacopy && kind == EntryKind.RegularFile)
         {
-            RelativePath = path,
-            Name = name,
-            Kind = kind,
-            Status = status,
-            Xattrs = OverlayXattrs.SelectArchived(xattrs, path.Span),
-            ParentFd = parentFd,
-            SymlinkTarget = kind == EntryKind.Symlink ? FileOperations.ReadLink(parentFd, name, path.Span) : null,
-            HardLinkTarget = FindHardLinkTarget(kind, status, path.Span),
-        };
-        visitor.Visit(entry);
+            var lowerPath = ChildLowerPath(parent, name, attributes.Redirect, path.Span);
+            if (lowerPath is not null
+                && Layers(path.Span).TryFindFile(lowerPath, out dataDirectory, out var data, out var dataName))
+            {
+                contentSource = (data.ParentFd, dataName);
+            }
+            else
+            {
+                throw new IOException(
+                    $"the data of metacopy file '{PathText.Display(path.Span)}' is in no lower layer");
+            }
+        }
+        using (dataDirectory)
+        {
+            visitor.Visit(new UpperDirEntry
+            {
+                RelativePath = path,
+                Name = name,
+                Kind = kind,
+                Status = status,
+                Xattrs = attributes.Archived,
+                ParentFd = parentFd,
+                SymlinkTarget = kind == EntryKind.Symlink ? FileOperations.ReadLink(parentFd, name, path.Span) : null,
+                HardLinkTarget = FindHardLinkTarget(kind, status, path.Span),
+                ContentSource = contentSource,
+            });
+        }
         return null;
     }
 
-    private static Frame EnterDirectory(
+    private Frame EnterUpperDirectory(
         DirectoryChain chain,
+        Frame parent,
         byte[] name,
         ReadOnlyMemory<byte> path,
         FileStatus status,
         IUpperDirVisitor visitor)
     {
-        var parentFd = chain.Current;
-        var directory = FileDescriptor.OpenDirectory(parentFd, name, path.Span);
+        var directory = FileDescriptor.OpenDirectory(chain.Current, name, path.Span);
+        MergedDirectory? lower = null;
         try
         {
             // The descriptor must be the directory that was examined, not one swapped in since.
@@ -117,25 +172,138 @@ public sealed class UpperDirWalker
             {
                 throw new IOException($"directory '{PathText.Display(path.Span)}' changed while archiving");
             }
+            var attributes = OverlayAttributes.From(Xattr.ReadAll(directory.Value, path.Span));
+            var lowerPath = attributes.IsOpaque ? null : ChildLowerPath(parent, name, attributes.Redirect, path.Span);
+            var opaqueName = parent.MaterializeOpaqueName
+                ?? (attributes.Redirect is null ? null : OpaqueName(attributes.UsesUserNamespace));
+            var xattrs = attributes.Archived;
+            if (opaqueName is not null)
+            {
+                lower = lowerPath is null ? null : Layers(path.Span).OpenDirectory(lowerPath);
+                AddOpaqueMarker(xattrs, opaqueName);
+            }
+            var names = UpperNames(directory.Value, path.Span, lower);
             var entry = new UpperDirEntry
             {
                 RelativePath = path,
                 Name = name,
                 Kind = EntryKind.Directory,
                 Status = status,
-                Xattrs = OverlayXattrs.SelectArchived(Xattr.ReadAll(directory.Value, path.Span), path.Span),
-                ParentFd = parentFd,
+                Xattrs = xattrs,
+                ParentFd = chain.Current,
             };
-            var names = ReadSortedNames(directory.Value, path.Span);
             visitor.Visit(entry);
             chain.Push(directory, status.Identity);
-            return new Frame(entry, names);
+            return new Frame(entry, names, lowerPath, lower, IsUpper: true, opaqueName);
         }
         catch
         {
+            lower?.Dispose();
             directory.Dispose();
             throw;
         }
+    }
+
+    // Visits a child that exists only in the lower layers of a renamed directory's content.
+    private Frame? VisitLowerChild(Frame parent, byte[] name, ReadOnlyMemory<byte> path, IUpperDirVisitor visitor)
+    {
+        if (!parent.Lower!.TryResolve(name, out var found))
+        {
+            throw new IOException($"lower entry '{PathText.Display(path.Span)}' vanished while archiving");
+        }
+        var status = found.Status;
+        var kind = Classify(status);
+        if (kind == EntryKind.Socket)
+        {
+            SkipSocket(path.Span);
+            return null;
+        }
+        var xattrs = OverlayAttributes.From(Xattr.ReadAll(found.ParentFd, name, path.Span)).Archived;
+        if (kind != EntryKind.Directory)
+        {
+            visitor.Visit(new UpperDirEntry
+            {
+                RelativePath = path,
+                Name = name,
+                Kind = kind,
+                Status = status,
+                Xattrs = xattrs,
+                ParentFd = found.ParentFd,
+                SymlinkTarget = kind == EntryKind.Symlink
+                    ? FileOperations.ReadLink(found.ParentFd, name, path.Span)
+                    : null,
+                HardLinkTarget = FindHardLinkTarget(kind, status, path.Span),
+            });
+            return null;
+        }
+
+        var lower = parent.Lower.OpenChild(name, found.LayerIndex, path.Span);
+        try
+        {
+            AddOpaqueMarker(xattrs, parent.MaterializeOpaqueName!);
+            var entry = new UpperDirEntry
+            {
+                RelativePath = path,
+                Name = name,
+                Kind = EntryKind.Directory,
+                Status = status,
+                Xattrs = xattrs,
+                ParentFd = found.ParentFd,
+            };
+            var names = lower.ReadNames(path.Span).Select(n => (n, true)).ToList();
+            visitor.Visit(entry);
+            var lowerPath = Join(parent.LowerPath ?? [], name);
+            return new Frame(entry, names, lowerPath, lower, IsUpper: false, parent.MaterializeOpaqueName);
+        }
+        catch
+        {
+            lower.Dispose();
+            throw;
+        }
+    }
+
+    // Where a child's content lives in the lower layers: its redirect (absolute from the layer root,
+    // or a name in the parent's lower directory), else the parent's lower path plus its own name.
+    private static byte[]? ChildLowerPath(Frame parent, byte[] name, byte[]? redirect, ReadOnlySpan<byte> path)
+    {
+        if (redirect is not null)
+        {
+            if (redirect.Length == 0)
+            {
+                throw new IOException($"empty overlay redirect on '{PathText.Display(path)}'");
+            }
+            return redirect[0] == (byte)'/' ? redirect[1..] : Join(parent.LowerPath ?? [], redirect);
+        }
+        return parent.LowerPath is null ? null : Join(parent.LowerPath, name);
+    }
+
+    private LowerLayers Layers(ReadOnlySpan<byte> path)
+    {
+        if (_lowerDirs.Count == 0)
+        {
+            throw new NotSupportedException(
+                $"'{PathText.Display(path)}' refers to the lower layers (overlay redirect or metacopy), "
+                + "but the mount names no lowerdir");
+        }
+        return _layers ??= LowerLayers.Open(_lowerDirs);
+    }
+
+    private static byte[] OpaqueName(bool usesUserNamespace) =>
+        Encoding.ASCII.GetBytes(usesUserNamespace ? Whiteouts.UserOpaque : Whiteouts.TrustedOpaque);
+
+    private static void AddOpaqueMarker(List<XattrEntry> xattrs, byte[] opaqueName)
+    {
+        if (!xattrs.Exists(x => x.Name.AsSpan().SequenceEqual(opaqueName)))
+        {
+            xattrs.Add(new XattrEntry(opaqueName, s_opaqueValue));
+            xattrs.Sort(static (a, b) => a.Name.AsSpan().SequenceCompareTo(b.Name));
+        }
+    }
+
+    private void SkipSocket(ReadOnlySpan<byte> path)
+    {
+        SkippedSockets++;
+        Log.SocketSkipped(PathText.Display(path));
     }
 
     private void CheckNotExcluded(in FileStatus status, ReadOnlySpan<byte> path)
@@ -173,20 +341,46 @@ public sealed class UpperDirWalker
         _ => EntryKind.RegularFile,
     };
 
-    private static List<byte[]> ReadSortedNames(int fd, ReadOnlySpan<byte> path)
+    // The upperdir's names in byte order, merged with the lower-only names when the directory is
+    // being materialized; any upper entry, whiteouts included, hides the lower one of its name.
+    private static List<(byte[] Name, bool FromLower)> UpperNames(
+        int fd,
+        ReadOnlySpan<byte> path,
+        MergedDirectory? lower)
     {
         var names = FileOperations.ReadDirectory(fd, path);
         names.Sort(static (a, b) => a.AsSpan().SequenceCompareTo(b));
-        return names;
+        var result = names.Select(n => (n, false)).ToList();
+        if (lower is null)
+        {
+            return result;
+        }
+        var upper = new HashSet<string>(names.Select(Convert.ToHexString), StringComparer.Ordinal);
+        var lowerOnly = lower.ReadNames(path).Where(n => !upper.Contains(Convert.ToHexString(n)));
+        result.AddRange(lowerOnly.Select(n => (n, true)));
+        result.Sort(static (a, b) => a.Item1.AsSpan().SequenceCompareTo(b.Item1));
+        return result;
     }
 
-    // A directory being walked and the position in its sorted names.
-    private sealed class Frame(UpperDirEntry entry, List<byte[]> names)
+    private static byte[] Join(byte[] parent, byte[] name)
     {
-        public UpperDirEntry Entry { get; } = entry;
+        if (parent.Length == 0)
+        {
+            return name;
+        }
+        return [.. parent, (byte)'/', .. name];
+    }
 
-        public List<byte[]> Names { get; } = names;
-
+    // A directory being walked: its entry, its sorted children and the position in them; for a
+    // directory whose content comes from the lower layers, the merged lower directory.
+    private sealed record Frame(
+        UpperDirEntry Entry,
+        List<(byte[] Name, bool FromLower)> Names,
+        byte[]? LowerPath,
+        MergedDirectory? Lower,
+        bool IsUpper,
+        byte[]? MaterializeOpaqueName)
+    {
         public int NextIndex { get; set; }
     }
 }
