@@ -42,9 +42,12 @@ public sealed class TarGzWriter : IArchiveWriter
         if (header.Type == TarEntryType.RegularFile && header.Size > 0)
         {
             using var file = entry.OpenContent();
-            var regions = FileContent.MayBeSparse(entry.Status)
-                ? FileContent.AlignToBlocks(FileContent.DataRegions(file, header.Size, entry.RelativePath.Span), header.Size)
-                : [(0, header.Size)];
+            List<(long Offset, long Length)> regions = [(0, header.Size)];
+            if (FileContent.MayBeSparse(entry.Status))
+            {
+                var dataRegions = FileContent.DataRegions(file, header.Size, entry.RelativePath.Span);
+                regions = FileContent.AlignToBlocks(dataRegions, header.Size);
+            }
             var isSparse = regions.Count != 1 || regions[0] != (0, header.Size);
             if (isSparse)
             {
