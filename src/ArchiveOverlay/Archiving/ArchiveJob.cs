@@ -15,6 +15,10 @@ public static class ArchiveJob
         using var upperDir = OpenUpperDir(mount.UpperDir);
         var isCopy = request.Method == ArchiveMethod.Copy;
         using var output = AtomicOutput.Create(request.ArchiveTo, isDirectory: isCopy);
+        if (request.SuccessPath is { } staleSuccess)
+        {
+            SuccessFile.RemoveStale(staleSuccess);
+        }
         using var writer = CreateWriter(request, output);
         using var walker = new UpperDirWalker(output.TempIdentity, mount.LowerDirs);
         walker.Walk(upperDir, writer);

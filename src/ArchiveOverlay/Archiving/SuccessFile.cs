@@ -6,6 +6,23 @@ namespace ArchiveOverlay.Archiving;
 /// <summary>The empty file that tells a reader an archive is complete and on disk.</summary>
 public static class SuccessFile
 {
+    /// <summary>
+    /// Removes a success file left by an earlier run, so that it cannot vouch for the archive about
+    /// to be written; a missing file is fine, anything but a regular file is an error.
+    /// </summary>
+    public static void RemoveStale(string path)
+    {
+        if (!FileStatus.TryLStat(path, out var status))
+        {
+            return;
+        }
+        if (status.Kind != FileKind.Regular)
+        {
+            throw new IOException($"success path '{path}' exists and is not a regular file");
+        }
+        File.Delete(path);
+    }
+
     public static void Create(string path)
     {
         var (parentPath, name) = LexicalPath.Split(path);

@@ -26,6 +26,10 @@ public sealed record ArchiveRequest(
             {
                 throw Invalid(name, AnnotationNames.Success, successValue, "it names the archive itself");
             }
+            if (success.StartsWith(archiveTo + "/", StringComparison.Ordinal))
+            {
+                throw Invalid(name, AnnotationNames.Success, successValue, "it lies inside the archive");
+            }
         }
 
         var method = ArchiveMethod.Copy;

@@ -92,4 +92,31 @@ public sealed class AtomicOutputTests : IDisposable
         Assert.Empty(Leftovers(_temp.Combine("upper", "dir")));
         Assert.False(Path.Exists(target));
     }
+
+    [Fact]
+    public void FailedArchiveDoesNotKeepAnEarlierRunsSuccessFile()
+    {
+        var success = _temp.Combine("flags", "ok");
+        Directory.CreateDirectory(_temp.Combine("flags"));
+        File.WriteAllText(success, "");
+
+        Assert.Throws<IOException>(() => Run(ArchiveMethod.TarGz, _temp.Combine("upper", "inside"), success));
+
+        Assert.False(File.Exists(success));
+    }
+
+    [Fact]
+    public void RefusedTargetLeavesTheEarlierSuccessFileWithItsArchive()
+    {
+        var target = _temp.Combine("out", "a.tar.gz");
+        var success = _temp.Combine("out", "ok");
+        Directory.CreateDirectory(_temp.Combine("out"));
+        File.WriteAllText(target, "earlier archive");
+        File.WriteAllText(success, "");
+
+        Assert.Throws<IOException>(() => Run(ArchiveMethod.TarGz, target, success));
+
+        Assert.True(File.Exists(success));
+        Assert.Equal("earlier archive", File.ReadAllText(target));
+    }
 }

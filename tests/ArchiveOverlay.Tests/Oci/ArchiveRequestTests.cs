@@ -113,6 +113,26 @@ public sealed class ArchiveRequestTests
     }
 
     [Theory]
+    [InlineData("/out/data/ok")]
+    [InlineData("/out/data/sub/../ok")]
+    public void SuccessFileInsideTheArchiveIsRejected(string success)
+    {
+        var error = Reject(("success", success));
+
+        Assert.Equal(
+            $"annotation '{Prefix}success' has invalid value '{success}': it lies inside the archive",
+            error.Message);
+    }
+
+    [Fact]
+    public void SuccessFileBesideTheArchiveWithACommonPrefixIsAccepted()
+    {
+        var request = ArchiveRequest.FromAnnotations("a", Fields(("success", "/out/data.ok")));
+
+        Assert.Equal("/out/data.ok", request.SuccessPath);
+    }
+
+    [Theory]
     [InlineData("/out/data")]
     [InlineData("/out/data/")]
     [InlineData("//out/./data")]
