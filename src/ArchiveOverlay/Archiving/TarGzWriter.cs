@@ -8,7 +8,7 @@ using Microsoft.Win32.SafeHandles;
 namespace ArchiveOverlay.Archiving;
 
 /// <summary>
-/// Writes the upperdir as a gzip-compressed PAX tar in overlay terms: entries "./", "./dir/",
+/// Writes the upperdir as a gzip-compressed PAX tar, compressed on every core, in overlay terms: entries "./", "./dir/",
 /// "./dir/file"; a whiteout is a character device 0/0 entry and an opaque directory keeps its
 /// opaque xattr as a SCHILY.xattr record.
 /// </summary>
@@ -17,8 +17,7 @@ public sealed class TarGzWriter : IArchiveWriter
     private const int CopyBufferSize = 1024 * 1024;
 
     private readonly FileStream _file;
-    private readonly GZipStream _gzip;
-    private readonly BufferedStream _buffer;
+    private readonly ParallelGzipStream _gzip;
     private readonly PaxTarWriter _tar;
     private readonly ContentOwner? _owner;
     private readonly byte[] _copyBuffer = new byte[CopyBufferSize];
@@ -26,9 +25,8 @@ public sealed class TarGzWriter : IArchiveWriter
     public TarGzWriter(SafeFileHandle output, ContentOwner? owner)
     {
         _file = new FileStream(output, FileAccess.Write, bufferSize: 0);
-        _gzip = new GZipStream(_file, CompressionLevel.Optimal, leaveOpen: true);
-        _buffer = new BufferedStream(_gzip, CopyBufferSize);
-        _tar = new PaxTarWriter(_buffer);
+        _gzip = new ParallelGzipStream(_file, CompressionLevel.Optimal);
+        _tar = new PaxTarWriter(_gzip);
         _owner = owner;
     }
 
@@ -80,14 +78,12 @@ public sealed class TarGzWriter : IArchiveWriter
     public void Complete()
     {
         _tar.Finish();
-        _buffer.Flush();
-        _gzip.Dispose();
+        _gzip.Finish();
         _file.Flush(flushToDisk: true);
     }
 
     public void Dispose()
     {
-        _buffer.Dispose();
         _gzip.Dispose();
         _file.Dispose();
     }
