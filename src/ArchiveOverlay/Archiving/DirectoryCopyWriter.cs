@@ -13,6 +13,7 @@ public sealed class DirectoryCopyWriter : IArchiveWriter
 {
     private readonly FileDescriptor _root;
     private readonly DirectoryChain _directories;
+    private readonly byte[] _copyBuffer = new byte[1024 * 1024];
     private int _ownershipFailures;
     private string _firstOwnershipFailure = "";
     private string _ownershipReason = "";
@@ -32,7 +33,7 @@ public sealed class DirectoryCopyWriter : IArchiveWriter
     {
         Entries++;
         var path = entry.RelativePath.Span;
-        Log.EntryWritten(PathText.Display(path));
+        Log.EntryWritten(path);
         if (entry.IsRoot)
         {
             return;
@@ -155,14 +156,14 @@ public sealed class DirectoryCopyWriter : IArchiveWriter
         }
     }
 
-    private static long CopyRange(
+    private long CopyRange(
         SafeFileHandle source,
         SafeFileHandle target,
         long offset,
         long length,
         ReadOnlySpan<byte> path)
     {
-        var buffer = new byte[(int)Math.Min(length, 1024 * 1024)];
+        var buffer = _copyBuffer;
         var end = offset + length;
         var copied = 0L;
         while (offset < end)

@@ -68,7 +68,7 @@ public sealed class TarGzWriter : IArchiveWriter
             _tar.WriteHeader(header);
         }
         Entries++;
-        Log.EntryWritten(PathText.Display(header.Name));
+        Log.EntryWritten(header.Name);
     }
 
     public void LeaveDirectory(UpperDirEntry directory)

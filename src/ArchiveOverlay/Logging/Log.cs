@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ArchiveOverlay.Platform;
 
 namespace ArchiveOverlay.Logging;
 
@@ -94,7 +95,13 @@ public static class Log
             $"archive '{archive}' could not keep the owner of {count} entries, first '{firstPath}': {reason}",
             ("archive", archive));
 
-    public static void EntryWritten(string path) => Write(LogLevel.Trace, $"entry '{path}'");
+    public static void EntryWritten(ReadOnlySpan<byte> path)
+    {
+        if (IsEnabled(LogLevel.Trace))
+        {
+            Write(LogLevel.Trace, $"entry '{PathText.Display(path)}'");
+        }
+    }
 
     public static void Timing(string step, TimeSpan duration) =>
         Write(
