@@ -41,7 +41,18 @@ internal sealed class MergedViewRecorder
                 }
                 var name = frame.Names[frame.Next];
                 frame.Names[frame.Next++] = [];
-                var status = Posix.Stat(fd, name);
+                if (!Posix.TryStat(fd, name, out var status))
+                {
+                    // Readdir lists it, lookup does not find it: a whiteout the kernel passed through.
+                    frame.Entry.Children.Add(new ViewEntry
+                    {
+                        Name = name,
+                        Kind = "name readdir lists but lookup cannot find",
+                        Facts = [],
+                        Parent = frame.Entry,
+                    });
+                    continue;
+                }
                 var entry = Describe(fd, name, status, frame.Entry, isRoot: false);
                 frame.Entry.Children.Add(entry);
                 if ((status.Mode & S_IFMT) == S_IFDIR)
