@@ -400,6 +400,50 @@ public sealed class ReplayScenarioTests
     }
 
     /// <code>
+    /// lower2: a200/ x 25 (a 5025-byte path) with lower-deep and gone-deep
+    /// change: append to lower-deep; rm gone-deep; b200/new (4750, user.deep, mtime before
+    ///         1970), a symlink with a 1000-byte target and a FIFO beside it
+    /// </code>
+    /// GNU tar cannot extract such paths (README, known limits), so the tar.gz is restored
+    /// through relative steps with Python's tarfile.
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void PathsLongerThanPathMaxReplay(string method)
+    {
+        using var replay = new ReplayWorkspace { PathsExceedPathMax = true };
+        ReplayWorkspace.RunScript(replay.LowerBottom, """
+            python3 - <<'EOF'
+            import os
+            for _ in range(25):
+                os.mkdir("a" * 200)
+                os.chdir("a" * 200)
+            open("lower-deep", "w").write("lower")
+            open("gone-deep", "w").write("gone")
+            EOF
+            """);
+        replay.ChangeThroughMount("""
+            python3 - <<'EOF'
+            import os
+            for _ in range(25):
+                os.chdir("a" * 200)
+            open("lower-deep", "a").write(" changed")
+            os.unlink("gone-deep")
+            os.mkdir("b" * 200)
+            os.chdir("b" * 200)
+            open("new", "w").write("new")
+            os.setxattr("new", "user.deep", b"\xff\x00")
+            os.chmod("new", 0o4750)
+            os.utime("new", ns=(0, -123456789))
+            os.symlink("x" * 1000, "long-target")
+            os.mkfifo("fifo")
+            EOF
+            """);
+
+        AssertFaithful(replay, method);
+    }
+
+    /// <code>
     /// lower2: gone\xff
     /// change: bad\xff\xfe\nname (with a binary xattr), dir\x80/\xe9t\xe9, link\xc0 -> \xfftarget,
     ///         'back\slash = eq', a hard link with a bad name; rm gone\xff (a whiteout)

@@ -42,6 +42,12 @@ internal sealed class ReplayWorkspace : IDisposable
 
     public string Root { get; }
 
+    /// <summary>
+    /// Restore a tar.gz with <see cref="LongPathTarRestore"/> instead of GNU tar, which cannot
+    /// extract paths longer than PATH_MAX.
+    /// </summary>
+    public bool PathsExceedPathMax { get; init; }
+
     /// <summary>Extra options of the container's mount, such as "redirect_dir=on".</summary>
     public IReadOnlyList<string> MountOptions { get; }
 
@@ -108,7 +114,8 @@ internal sealed class ReplayWorkspace : IDisposable
     }
 
     /// <summary>
-    /// Gives the upperdir to replay: the copy as it is, or the tar.gz restored as the README says.
+    /// Gives the upperdir to replay: the copy as it is, or the tar.gz restored as the README says:
+    /// GNU tar as root, xattrs included.
     /// </summary>
     public string Restore(string method)
     {
@@ -118,6 +125,11 @@ internal sealed class ReplayWorkspace : IDisposable
         }
         var upper = PathIn("replay-upper");
         Directory.CreateDirectory(upper);
+        if (PathsExceedPathMax)
+        {
+            LongPathTarRestore.Run(ArchivePath(TarGz), upper);
+            return upper;
+        }
         CommandResult.Run(
             "tar",
             [

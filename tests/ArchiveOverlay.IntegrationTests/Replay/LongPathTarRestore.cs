@@ -1,0 +1,100 @@
+using ArchiveOverlay.IntegrationTests.Podman;
+
+namespace ArchiveOverlay.IntegrationTests.Replay;
+
+/// <summary>
+/// Restores a tar.gz whose paths exceed PATH_MAX, which GNU tar cannot extract (README, known
+/// limits). Python's tarfile reads the entries (PAX paths, binary names, GNU sparse 1.0, xattrs);
+/// the script walks to each parent with one relative chdir per component, so no call sees a long
+/// path, and applies owner, mode, xattrs and times the way GNU tar does, directories last.
+/// </summary>
+internal static class LongPathTarRestore
+{
+    private const string Script = """
+        import decimal, os, stat, sys, tarfile
+
+        archive, destination = sys.argv[1], sys.argv[2]
+        os.chdir(destination)
+        current = []
+
+        def components(name):
+            parts = [os.fsencode(p) for p in name.split("/") if p not in ("", ".")]
+            return parts
+
+        def walk_to(parts):
+            global current
+            common = 0
+            while common < min(len(current), len(parts)) and current[common] == parts[common]:
+                common += 1
+            for _ in range(len(current) - common):
+                os.chdir(b"..")
+            for part in parts[common:]:
+                os.chdir(part)
+            current = list(parts)
+
+        def times(member):
+            text = member.pax_headers.get("mtime")
+            value = decimal.Decimal(text) if text is not None else decimal.Decimal(member.mtime)
+            nanoseconds = int((value * 1000000000).to_integral_value(rounding=decimal.ROUND_FLOOR))
+            return (nanoseconds, nanoseconds)
+
+        def apply_metadata(name, member):
+            os.chown(name, member.uid, member.gid, follow_symlinks=False)
+            if not member.issym():
+                os.chmod(name, member.mode)
+            for key, value in member.pax_headers.items():
+                if key.startswith("SCHILY.xattr."):
+                    os.setxattr(name, os.fsencode(key[len("SCHILY.xattr."):]),
+                                value.encode("utf-8", "surrogateescape"), follow_symlinks=False)
+            os.utime(name, ns=times(member), follow_symlinks=False)
+
+        directories = []
+        with tarfile.open(archive, "r:gz", encoding="utf-8", errors="surrogateescape") as tar:
+            for member in tar:
+                parts = components(member.name)
+                if not parts:
+                    directories.append((parts, member))
+                    continue
+                walk_to(parts[:-1])
+                name = parts[-1]
+                if member.isdir():
+                    if not os.path.isdir(name):
+                        os.mkdir(name, 0o700)
+                    directories.append((parts, member))
+                    continue
+                if member.isreg():
+                    source = tar.extractfile(member)
+                    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    regions = member.sparse if member.sparse is not None else [(0, member.size)]
+                    for offset, length in regions:
+                        source.seek(offset)
+                        while length > 0:
+                            chunk = source.read(min(length, 1 << 20))
+                            os.pwrite(fd, chunk, offset)
+                            offset += len(chunk)
+                            length -= len(chunk)
+                    os.ftruncate(fd, member.size)
+                    os.close(fd)
+                elif member.issym():
+                    os.symlink(os.fsencode(member.linkname), name)
+                elif member.islnk():
+                    os.link(os.path.join(os.fsencode(destination), os.fsencode(member.linkname)), name)
+                    continue
+                elif member.ischr() or member.isblk():
+                    kind = stat.S_IFCHR if member.ischr() else stat.S_IFBLK
+                    os.mknod(name, kind | 0o600, os.makedev(member.devmajor, member.devminor))
+                elif member.isfifo():
+                    os.mkfifo(name, 0o600)
+                else:
+                    raise SystemExit(f"unsupported member {member.name!r}")
+                apply_metadata(name, member)
+        for parts, member in reversed(directories):
+            walk_to(parts)
+            apply_metadata(".", member)
+        """;
+
+    public static void Run(string archive, string destination)
+    {
+        CommandResult.Run("python3", ["-c", Script, archive, destination]).EnsureSuccess();
+    }
+}
