@@ -54,7 +54,9 @@ integration-test: deps $(BINARY)
 
 demo: deps
 	$(MAKE) install PREFIX=$(abspath $(BUILD))/demo/prefix
-	HOOK_BIN=$(abspath $(BUILD))/demo/prefix/libexec/oci/hooks.d/archive_overlay demo/demo.sh
+	HOOK_BIN=$(abspath $(BUILD))/demo/prefix/libexec/oci/hooks.d/archive_overlay \
+	HOOK_CONFIG=$(abspath $(BUILD))/demo/prefix/share/containers/oci/hooks.d/archive-overlay.json \
+	demo/demo.sh
 
 bench: deps $(BINARY)
 	bench/run.sh $(abspath $(BINARY))

@@ -3,8 +3,10 @@
 # the poststop hook, which archives the mount's upperdir (only the changes) twice: as a directory
 # copy and as a tar.gz.
 #
-#   HOOK_BIN=/usr/local/bin/archive_overlay demo/demo.sh
+#   HOOK_BIN=/usr/libexec/oci/hooks.d/archive_overlay \
+#   HOOK_CONFIG=/usr/share/containers/oci/hooks.d/archive-overlay.json demo/demo.sh
 #
+# HOOK_CONFIG is optional: without it the demo writes a hooks config of its own.
 # Needs root, podman, runc and busybox-static. Everything happens in a throwaway podman store
 # under a temp directory, removed at exit; the machine's own podman store is not used.
 set -euo pipefail
@@ -83,6 +85,16 @@ cat >"$demo/archive_overlay.sh" <<EOF
 exec '$HOOK_BIN' "\$@" 2>>'$demo/hook.log'
 EOF
 chmod 0755 "$demo/archive_overlay.sh"
+if [[ -n ${HOOK_CONFIG:-} ]]; then
+    # The installed hooks config, as make install wrote it, with the wrapper as its path.
+    python3 - "$HOOK_CONFIG" "$demo/archive_overlay.sh" >"$demo/hooks.d/archive-overlay.json" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["hook"]["path"] = sys.argv[2]
+config["hook"]["args"] = ["archive_overlay", "--log-level", "debug"]
+print(json.dumps(config, indent=2))
+PY
+else
 cat >"$demo/hooks.d/archive-overlay.json" <<EOF
 {
   "version": "1.0.0",
@@ -99,6 +111,7 @@ cat >"$demo/hooks.d/archive-overlay.json" <<EOF
   "stages": ["poststop"]
 }
 EOF
+fi
 cat "$demo/hooks.d/archive-overlay.json"
 
 step "3. Two images: busybox to run, and a data image to mount"
