@@ -111,11 +111,21 @@ public sealed class PodmanSandbox : IDisposable
     }
 
     /// <summary>Imports the tree in <paramref name="sourceDir"/> as a one-layer image.</summary>
-    public void ImportDataImage(string name, string sourceDir)
+    public void ImportDataImage(string name, string sourceDir) =>
+        ImportDataImage(name, sourceDir, keepXattrs: false);
+
+    /// <summary>
+    /// Imports the tree in <paramref name="sourceDir"/> as a one-layer image; with
+    /// <paramref name="keepXattrs"/>, its extended attributes go into the layer too.
+    /// </summary>
+    public void ImportDataImage(string name, string sourceDir, bool keepXattrs)
     {
         var tarName = Guid.NewGuid().ToString("N") + ".tar";
         var tarPath = Path.Combine(PathIn("images"), tarName);
-        CommandResult.RunChecked("tar", "--numeric-owner", "-C", sourceDir, "-cf", tarPath, ".");
+        string[] xattrOptions = keepXattrs ? ["--xattrs", "--xattrs-include=*"] : [];
+        CommandResult.RunChecked(
+            "tar",
+            [.. xattrOptions, "--numeric-owner", "-C", sourceDir, "-cf", tarPath, "."]);
 
         // Image copies keep a blob info cache in /var/lib/containers/cache when run as root, and
         // podman 4.3 has no setting to move it: a private tmpfs over /var/lib hides the real one.

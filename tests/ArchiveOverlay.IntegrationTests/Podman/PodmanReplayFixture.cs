@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Runtime.Versioning;
+
+namespace ArchiveOverlay.IntegrationTests.Podman;
+
+/// <summary>
+/// One podman sandbox per test class: imports a data image and busybox, then runs one container
+/// that changes the data image mount, lists it, and has the hook archive its upperdir as a copy
+/// and as a tar.gz.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public abstract class PodmanReplayFixture : IDisposable
+{
+    /// <summary>The image mounted read-write at /data; a replay mounts it as lowerdir.</summary>
+    public const string DataImage = "localhost/archive-overlay-replay-data";
+
+    private const string BusyboxImage = "localhost/archive-overlay-replay-busybox";
+    private const string AnnotationPrefix = "com.launchplatform.oci-hooks.archive-overlay.";
+
+    // Applied to the data image (drawn in CreateDataTree) at /data, each line a kind of change an
+    // upperdir records; busybox sh runs every applet by name. It ends with 'set +e' so the
+    // listing that follows runs as on the host, where a failing entry shows on stderr.
+    private const string ChangeScript = """
+        set -e
+        cd /data
+        # a new file, a copy-up with an append, a new sparse file
+        echo new > new.txt
+        echo more >> append.txt
+        truncate -s 1M sparse && echo end >> sparse
+        # whiteouts: a file, a directory tree, a file in a directory that stays
+        rm gone.txt
+        rm -r olddir
+        rm dir/nested/deep/file
+        # opaque directory: deleted and recreated; a file that becomes a directory and back
+        rm -r recreate && mkdir recreate && echo fresh > recreate/fresh.txt
+        rm swap && mkdir swap && echo in > swap/in.txt
+        rm -r swapdir && echo now-a-file > swapdir
+        # a new directory inside copied-up ones, and an append deep down
+        mkdir dir/nested/newsub && echo sub > dir/nested/newsub/f
+        echo more >> dir/nested/n.txt
+        # symlinks: new, dangling with an old mtime, a lower one replaced
+        ln -s new.txt new-link
+        ln -s /nowhere dangling && touch -h -d '2002-03-04 05:06:07' dangling
+        rm abs-link && ln -s /etc/group abs-link
+        # hard links: two new names of one new file, a new name of a lower hard-linked file
+        ln new.txt new-hard
+        ln hard1 hard3
+        # metadata-only changes, copied up
+        chmod 4755 chmod.txt
+        chmod 1777 emptydir
+        chown 1234:5678 chown.txt
+        touch -d '2001-02-03 04:05:06' touch.txt
+        echo more >> xattr.txt
+        # special files
+        mkfifo fifo
+        mknod null c 1 3
+        # renames: a file, and a lower directory (no redirect_dir: mv copies it, then deletes)
+        mv rename-me.txt renamed.txt
+        mv movedir moved
+        # names that are not plain
+        echo x > 'with space'
+        echo y > "$(printf 'bad\377name')"
+        set +e
+        """;
+
+    private readonly Lazy<State> _state;
+    private readonly List<string> _byteNamedDirectories = [];
+
+    protected PodmanReplayFixture(bool useFuseOverlayfs)
+    {
+        UsesFuseOverlayfs = useFuseOverlayfs;
+        _state = new Lazy<State>(Start);
+    }
+
+    /// <summary>Whether podman mounts images with fuse-overlayfs, not kernel overlayfs.</summary>
+    public bool UsesFuseOverlayfs { get; }
+
+    public PodmanSandbox Sandbox => _state.Value.Sandbox;
+
+    /// <summary>The podman run of the container; its stdout is the container's listing.</summary>
+    public CommandResult ContainerRun => _state.Value.ContainerRun;
+
+    /// <summary>How long podman run took, the hook's two archives included.</summary>
+    public TimeSpan ContainerRunTime => _state.Value.ContainerRunTime;
+
+    /// <summary>The hook's records of the container's poststop.</summary>
+    public string HookRuns => _state.Value.HookRuns;
+
+    public IReadOnlyList<int> HookExitCodes => _state.Value.HookExitCodes;
+
+    public string HookLog => _state.Value.HookLog;
+
+    public string HookStdout => _state.Value.HookStdout;
+
+    /// <summary>The directory the hook wrote both archives and their success files to.</summary>
+    public string ArchiveDirectory => Path.GetDirectoryName(CopyArchive)!;
+
+    public string CopyArchive => _state.Value.CopyArchive;
+
+    public string TarGzArchive => _state.Value.TarGzArchive;
+
+    /// <summary>
+    /// Creates a sandbox directory for a replay; it may come to hold names that are not UTF-8,
+    /// which .NET's recursive delete cannot remove, so disposing removes it with rm first.
+    /// </summary>
+    public string CreateDirectory(string name)
+    {
+        var path = Sandbox.CreateDirectory(name);
+        lock (_byteNamedDirectories)
+        {
+            _byteNamedDirectories.Add(path);
+        }
+        return path;
+    }
+
+    public void Dispose()
+    {
+        if (_state.IsValueCreated)
+        {
+            try
+            {
+                RemoveByteNamedDirectories();
+            }
+            finally
+            {
+                _state.Value.Sandbox.Dispose();
+            }
+        }
+        GC.SuppressFinalize(this);
+    }
+
+    private State Start()
+    {
+        var sandbox = new PodmanSandbox(TestBinary.Path, UsesFuseOverlayfs);
+        try
+        {
+            sandbox.ImportDataImage(DataImage, CreateDataTree(sandbox), keepXattrs: true);
+            sandbox.ImportBusyboxImage(BusyboxImage);
+            var output = sandbox.CreateDirectory("archives");
+            _byteNamedDirectories.Add(output);
+            return RunContainer(sandbox, output);
+        }
+        catch
+        {
+            try
+            {
+                RemoveByteNamedDirectories();
+            }
+            finally
+            {
+                sandbox.Dispose();
+            }
+            throw;
+        }
+    }
+
+    // Only below the sandbox, never across a mount: replays are unmounted by then.
+    private void RemoveByteNamedDirectories()
+    {
+        lock (_byteNamedDirectories)
+        {
+            foreach (var directory in _byteNamedDirectories)
+            {
+                CommandResult.RunChecked("rm", "-rf", "--one-file-system", directory);
+            }
+            _byteNamedDirectories.Clear();
+        }
+    }
+
+    private static State RunContainer(PodmanSandbox sandbox, string output)
+    {
+        var copy = Path.Combine(output, "copy");
+        var tarGz = Path.Combine(output, "data.tar.gz");
+        var script = ChangeScript + "\n" + PodmanReplayListing.Script;
+        sandbox.ClearHookRecords();
+
+        var stopwatch = Stopwatch.StartNew();
+        var run = sandbox.Run(
+        [
+            "run", "--rm", "--cap-add", "MKNOD",
+            "--mount", $"type=image,source={DataImage},destination=/data,rw=true",
+            .. Annotation("c", "mount-point", "/data"),
+            .. Annotation("c", "archive-to", copy),
+            .. Annotation("c", "success", Path.Combine(output, "copy.ok")),
+            .. Annotation("t", "mount-point", "/data"),
+            .. Annotation("t", "archive-to", tarGz),
+            .. Annotation("t", "success", Path.Combine(output, "tar.ok")),
+            .. Annotation("t", "method", "tar.gz"),
+            BusyboxImage, "sh", "-c", script, "sh", "/data",
+        ]);
+        stopwatch.Stop();
+
+        return new State(
+            sandbox,
+            run,
+            stopwatch.Elapsed,
+            sandbox.DescribeHookRuns(),
+            sandbox.HookExitCodes,
+            sandbox.HookLog,
+            sandbox.HookStdout,
+            copy,
+            tarGz);
+    }
+
+    private static string[] Annotation(string archive, string key, string value) =>
+        ["--annotation", $"{AnnotationPrefix}{archive}.{key}={value}"];
+
+    // The data image, owned by 0:0 and mode 0644 or 0755 unless noted:
+    //   keep.txt  append.txt  gone.txt  chmod.txt  chown.txt  touch.txt  rename-me.txt
+    //   owned.txt            0640, 1000:1000
+    //   xattr.txt            user.note=hello
+    //   hard1  hard2         one inode, two names
+    //   swap                 a file
+    //   rel-link             -> dir/nested/n.txt
+    //   abs-link             -> /etc/passwd
+    //   dir/nested/n.txt
+    //   dir/nested/deep/file
+    //   olddir/inner.txt  olddir/x/y
+    //   recreate/r.txt
+    //   movedir/m.txt  movedir/sub/s.txt
+    //   swapdir/in.txt
+    //   emptydir/
+    private static string CreateDataTree(PodmanSandbox sandbox)
+    {
+        var root = sandbox.CreateDirectory("data-image");
+        foreach (var directory in new[]
+        {
+            "dir/nested/deep", "olddir/x", "recreate", "movedir/sub", "swapdir", "emptydir",
+        })
+        {
+            Directory.CreateDirectory(Path.Combine(root, directory));
+        }
+        foreach (var file in new[]
+        {
+            "keep.txt", "append.txt", "gone.txt", "chmod.txt", "chown.txt", "touch.txt",
+            "rename-me.txt", "owned.txt", "xattr.txt", "hard1", "swap", "dir/nested/n.txt",
+            "dir/nested/deep/file", "olddir/inner.txt", "olddir/x/y", "recreate/r.txt",
+            "movedir/m.txt", "movedir/sub/s.txt", "swapdir/in.txt",
+        })
+        {
+            File.WriteAllText(Path.Combine(root, file), file + "\n");
+        }
+        File.CreateSymbolicLink(Path.Combine(root, "rel-link"), "dir/nested/n.txt");
+        File.CreateSymbolicLink(Path.Combine(root, "abs-link"), "/etc/passwd");
+
+        var owned = Path.Combine(root, "owned.txt");
+        File.SetUnixFileMode(
+            owned,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        CommandResult.RunChecked("chown", "1000:1000", owned);
+        CommandResult.RunChecked(
+            "setfattr", "-n", "user.note", "-v", "hello", Path.Combine(root, "xattr.txt"));
+        CommandResult.RunChecked(
+            "ln", Path.Combine(root, "hard1"), Path.Combine(root, "hard2"));
+        return root;
+    }
+
+    private sealed record State(
+        PodmanSandbox Sandbox,
+        CommandResult ContainerRun,
+        TimeSpan ContainerRunTime,
+        string HookRuns,
+        IReadOnlyList<int> HookExitCodes,
+        string HookLog,
+        string HookStdout,
+        string CopyArchive,
+        string TarGzArchive);
+}
+
+/// <summary>The replay fixture with podman's default mount program, kernel overlayfs.</summary>
+[SupportedOSPlatform("linux")]
+public sealed class PodmanReplayKernelOverlayFixture : PodmanReplayFixture
+{
+    public PodmanReplayKernelOverlayFixture()
+        : base(useFuseOverlayfs: false)
+    {
+    }
+}
+
+/// <summary>The replay fixture with fuse-overlayfs as podman's mount program.</summary>
+[SupportedOSPlatform("linux")]
+public sealed class PodmanReplayFuseOverlayfsFixture : PodmanReplayFixture
+{
+    public PodmanReplayFuseOverlayfsFixture()
+        : base(useFuseOverlayfs: true)
+    {
+    }
+}

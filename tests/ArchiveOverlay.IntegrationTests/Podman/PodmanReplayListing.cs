@@ -1,0 +1,59 @@
+using System.Runtime.Versioning;
+
+namespace ArchiveOverlay.IntegrationTests.Podman;
+
+/// <summary>
+/// A canonical listing of a tree, one entry per line in byte order of paths, written by a busybox
+/// script: the container runs it on its image mount, the host runs it with the same busybox on a
+/// replay mount, so both listings come from the same code.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public static class PodmanReplayListing
+{
+    /// <summary>
+    /// The listing script; its first argument is the tree's root. Fields, split by '|': path,
+    /// type, mode in octal (setuid, setgid and sticky included), uid:gid, size, mtime with
+    /// nanoseconds, device major,minor (hex), sha256 of a regular file or target of a symlink,
+    /// the first path of the same inode when that is another path (hard links), and the path's
+    /// bytes in hex when it holds a byte that is not printable ASCII.
+    /// </summary>
+    public const string Script = """
+        export LC_ALL=C TZ=UTC0
+        cd "$1" || exit 1
+        busybox find . | busybox sort | while IFS= read -r path; do
+            line=$(busybox stat -c '%F|%a|%u:%g|%s|%y|%t,%T|%d:%i' "$path") || continue
+            case "$line" in
+                regular*) hash=$(busybox sha256sum < "$path"); line="$line|${hash%% *}" ;;
+                symbolic*) line="$line|$(busybox readlink "$path")" ;;
+                *) line="$line|" ;;
+            esac
+            case "$path" in
+                *[![:print:]]*)
+                    bytes=$(printf %s "$path" | busybox od -An -tx1 | busybox tr -d ' \n') ;;
+                *) bytes= ;;
+            esac
+            printf '%s|%s|%s\n' "$path" "$line" "$bytes"
+        done | busybox awk -F'|' -v OFS='|' '{
+            inode = $8
+            $8 = $9
+            if ($2 == "directory") {
+                $9 = ""
+            } else {
+                if (!(inode in first)) first[inode] = $1
+                $9 = first[inode] == $1 ? "" : first[inode]
+            }
+            print
+        }'
+        """;
+
+    /// <summary>Lists <paramref name="root"/> on the host with busybox from PATH.</summary>
+    public static CommandResult ListOnHost(string root) =>
+        CommandResult.Run("busybox", ["sh", "-c", Script, "sh", root]);
+
+    /// <summary>Splits a listing's output into entries.</summary>
+    public static List<PodmanReplayEntry> Parse(string listing) =>
+        listing
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(PodmanReplayEntry.Parse)
+            .ToList();
+}

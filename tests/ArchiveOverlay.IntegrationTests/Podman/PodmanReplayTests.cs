@@ -1,0 +1,306 @@
+using System.Globalization;
+using System.Runtime.Versioning;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ArchiveOverlay.IntegrationTests.Podman;
+
+/// <summary>
+/// Faithful replay with a real podman container: the container lists its image mount after
+/// changing it; the host mounts each archive over the same image, read-only, lists that with the
+/// same busybox, and the two listings must agree.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public abstract class PodmanReplayTests
+{
+    private const string WhiteoutLookupError = "/.wh..opq: No such file or directory";
+
+    private readonly PodmanReplayFixture _fixture;
+    private readonly ITestOutputHelper _output;
+
+    protected PodmanReplayTests(PodmanReplayFixture fixture, ITestOutputHelper output)
+    {
+        _fixture = fixture;
+        _output = output;
+    }
+
+    /// <summary>How an archive is turned back into an upperdir.</summary>
+    protected enum ArchiveMethod
+    {
+        Copy,
+        TarGz,
+    }
+
+    /// <summary>What mounts the archive over the image for the replay.</summary>
+    protected enum ReplayMount
+    {
+        KernelOverlay,
+        FuseOverlayfs,
+    }
+
+    [RootFact]
+    public void HookArchivesTheContainerAsCopyAndTarGzWithoutWarnings()
+    {
+        var run = _fixture.ContainerRun;
+        _output.WriteLine(
+            $"podman run: {_fixture.ContainerRunTime.TotalSeconds:F2} s\n{_fixture.HookLog}");
+
+        Assert.True(
+            _fixture.HookExitCodes is [0] && _fixture.HookStdout.Length == 0,
+            $"expected one successful hook run with empty stdout\n{_fixture.HookRuns}");
+        AssertArchiveOutputs(
+            ["copy", "copy.ok", "data.tar.gz", "tar.ok"],
+            Directory.EnumerateFileSystemEntries(_fixture.ArchiveDirectory)
+                .Select(path => Path.GetFileName(path)));
+
+        // "2026-12-04T13:15:36.482Z info [0123456789ab] archived mount ...": the level is second.
+        var complaints = _fixture.HookLog
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => line.Split(' ') is [_, not ("debug" or "info"), ..])
+            .ToList();
+        Assert.True(complaints.Count == 0, $"hook warnings or errors\n{_fixture.HookRuns}");
+        Assert.True(run.Stderr.Length == 0, $"the container wrote to stderr\n{run}");
+    }
+
+    [RootFact]
+    public void CopyArchiveOverTheImageInKernelOverlayShowsWhatTheContainerSaw() =>
+        AssertReplayShowsContainerView(ArchiveMethod.Copy, ReplayMount.KernelOverlay);
+
+    [RootFact]
+    public void TarGzArchiveOverTheImageInKernelOverlayShowsWhatTheContainerSaw() =>
+        AssertReplayShowsContainerView(ArchiveMethod.TarGz, ReplayMount.KernelOverlay);
+
+    /// <summary>
+    /// Replays <paramref name="method"/>'s archive with <paramref name="mount"/> and requires its
+    /// listing to equal the container's, apart from what <see cref="ReconcileContainerEntry"/>
+    /// and <see cref="IsMountProgramArtifact"/> take out.
+    /// </summary>
+    protected void AssertReplayShowsContainerView(ArchiveMethod method, ReplayMount mount)
+    {
+        var containerListing = _fixture.ContainerRun.Stdout;
+        var replay = Replay(method, mount);
+
+        var upperEntries = PodmanReplayListing.Parse(replay.UpperListing.Stdout)
+            .ToDictionary(entry => entry.Path, StringComparer.Ordinal);
+        var replayEntries = PodmanReplayListing.Parse(replay.ViewListing.Stdout);
+        var replayByPath = replayEntries.ToDictionary(entry => entry.Path, StringComparer.Ordinal);
+        var notes = new List<string>();
+
+        var expected = PodmanReplayListing.Parse(containerListing)
+            .Select(entry => replayByPath.TryGetValue(entry.Path, out var replayEntry)
+                ? ReconcileContainerEntry(entry, replayEntry, upperEntries, notes)
+                : entry)
+            .Select(entry => entry.ToString())
+            .ToList();
+        var actual = replayEntries
+            .Where(entry => !IsMountProgramArtifact(entry, mount, upperEntries, notes))
+            .Select(entry => entry.ToString())
+            .ToList();
+
+        var errors = replay.ViewListing.Stderr
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => !IsExpectedReplayError(line, mount, notes))
+            .ToList();
+        var report = Describe(method, mount, containerListing, replay, notes);
+        _output.WriteLine(report);
+
+        Assert.True(
+            replay.ViewListing.ExitCode == 0 && errors.Count == 0,
+            $"listing the replay failed: {string.Join("\n", errors)}\n{report}");
+        if (!expected.SequenceEqual(actual, StringComparer.Ordinal))
+        {
+            Assert.Fail(
+                "the replay's listing differs from the container's\n"
+                    + $"only in the container:\n{Lines(expected.Except(actual))}"
+                    + $"only in the replay:\n{Lines(actual.Except(expected))}"
+                    + report);
+        }
+        AssertUserXattrs(replay, mount, report);
+    }
+
+    /// <summary>
+    /// The container's entry as the replay must show it; a mount program whose view of its own
+    /// upperdir differs from what the upperdir holds overrides this and notes what it changed.
+    /// </summary>
+    protected virtual PodmanReplayEntry ReconcileContainerEntry(
+        PodmanReplayEntry container,
+        PodmanReplayEntry replay,
+        IReadOnlyDictionary<string, PodmanReplayEntry> upper,
+        List<string> notes) => container;
+
+    /// <summary>Whether a replay entry belongs to the mount program's own conventions.</summary>
+    protected virtual bool IsMountProgramArtifact(
+        PodmanReplayEntry replay,
+        ReplayMount mount,
+        IReadOnlyDictionary<string, PodmanReplayEntry> upper,
+        List<string> notes) => false;
+
+    /// <summary>Whether a line on the replay listing's stderr is expected.</summary>
+    protected virtual bool IsExpectedReplayError(
+        string line,
+        ReplayMount mount,
+        List<string> notes) => false;
+
+    // busybox find names what readdir returned and lookup did not find as
+    // "find: ./dir/.wh..opq: No such file or directory", getfattr with the full path.
+    protected static bool IsWhiteoutLookupError(string line) =>
+        line.EndsWith(WhiteoutLookupError, StringComparison.Ordinal)
+        && (line.StartsWith("find: ./", StringComparison.Ordinal)
+            || line.StartsWith("getfattr: /", StringComparison.Ordinal));
+
+    private void AssertArchiveOutputs(string[] expected, IEnumerable<string> actual)
+    {
+        var actualSorted = actual.Order(StringComparer.Ordinal).ToList();
+        Assert.True(
+            expected.SequenceEqual(actualSorted, StringComparer.Ordinal),
+            $"archive outputs: [{string.Join(", ", actualSorted)}]\n{_fixture.HookRuns}");
+    }
+
+    private ReplayResult Replay(ArchiveMethod method, ReplayMount mount)
+    {
+        var sandbox = _fixture.Sandbox;
+        var name = $"{method}-{mount}";
+        var upper = method == ArchiveMethod.Copy
+            ? _fixture.CopyArchive
+            : ExtractTarGz(_fixture.TarGzArchive, _fixture.CreateDirectory($"upper-{name}"));
+        var mountPoint = sandbox.CreateDirectory($"replay-{name}");
+
+        var lower = sandbox.Run("image", "mount", PodmanReplayFixture.DataImage).Stdout.Trim();
+        try
+        {
+            Mount(mount, upper, lower, mountPoint);
+            try
+            {
+                return new ReplayResult(
+                    upper,
+                    lower,
+                    PodmanReplayListing.ListOnHost(upper),
+                    PodmanReplayListing.ListOnHost(mountPoint),
+                    CommandResult.Run(
+                        "getfattr",
+                        [
+                            "--absolute-names", "--recursive", "--physical", "--no-dereference",
+                            "--dump", "--match=^user\\.", mountPoint,
+                        ]),
+                    mountPoint);
+            }
+            finally
+            {
+                CommandResult.RunChecked("umount", mountPoint);
+            }
+        }
+        finally
+        {
+            sandbox.Run("image", "unmount", PodmanReplayFixture.DataImage);
+        }
+    }
+
+    // As README says to restore an archive.
+    private static string ExtractTarGz(string tarGz, string destination)
+    {
+        CommandResult.RunChecked(
+            "tar",
+            "--xattrs",
+            "--xattrs-include=*",
+            "--numeric-owner",
+            "--same-permissions",
+            "-xzf",
+            tarGz,
+            "-C",
+            destination);
+        return destination;
+    }
+
+    // Read-only: the upperdir replayed is the top lowerdir, the image below it.
+    private static void Mount(ReplayMount mount, string upper, string lower, string mountPoint)
+    {
+        foreach (var path in new[] { upper, lower })
+        {
+            if (path.Contains(':', StringComparison.Ordinal)
+                || path.Contains(',', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"path '{path}' cannot go into lowerdir=");
+            }
+        }
+        var lowerDirs = $"lowerdir={upper}:{lower}";
+        if (mount == ReplayMount.KernelOverlay)
+        {
+            CommandResult.RunChecked(
+                "mount", "-t", "overlay", "overlay", "-o", "ro," + lowerDirs, mountPoint);
+        }
+        else
+        {
+            // Without an upperdir fuse-overlayfs mounts read-only.
+            CommandResult.RunChecked("fuse-overlayfs", "-o", lowerDirs, mountPoint);
+        }
+    }
+
+    // The container has no getfattr, so user xattrs are checked against the change script:
+    // xattr.txt was copied up by an append and keeps its lower xattr; nothing else has one.
+    private static void AssertUserXattrs(ReplayResult replay, ReplayMount mount, string report)
+    {
+        var getfattr = replay.UserXattrs;
+        var errors = getfattr.Stderr
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => !(mount == ReplayMount.KernelOverlay && IsWhiteoutLookupError(line)))
+            .ToList();
+        Assert.True(errors.Count == 0, $"getfattr on the replay failed\n{getfattr}\n{report}");
+
+        var path = replay.MountPoint;
+        var xattrs = new List<string>();
+        foreach (var line in getfattr.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.StartsWith("# file: ", StringComparison.Ordinal))
+            {
+                path = line["# file: ".Length..];
+            }
+            else
+            {
+                xattrs.Add($"{Path.GetRelativePath(replay.MountPoint, path)} {line}");
+            }
+        }
+        Assert.Equal(["xattr.txt user.note=\"hello\""], xattrs);
+    }
+
+    private static string Lines(IEnumerable<string> lines)
+    {
+        var text = string.Concat(lines.Select(line => $"  {line}\n"));
+        return text.Length == 0 ? "  (none)\n" : text;
+    }
+
+    private string Describe(
+        ArchiveMethod method,
+        ReplayMount mount,
+        string containerListing,
+        ReplayResult replay,
+        List<string> notes)
+    {
+        var mountProgram = _fixture.UsesFuseOverlayfs ? "fuse-overlayfs" : "kernel overlayfs";
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"""
+            --- container on {mountProgram}, {method} archive replayed with {mount}
+            --- lowerdir={replay.UpperDir}:{replay.LowerDir} at {replay.MountPoint}
+            --- differences taken out ({notes.Count}):
+            {string.Join("\n", notes)}
+            --- container listing ---
+            {containerListing}
+            --- replay listing ---
+            {replay.ViewListing.Stdout}
+            --- replay listing stderr ---
+            {replay.ViewListing.Stderr}
+            --- replayed upperdir listing ---
+            {replay.UpperListing.Stdout}
+            --- hook ---
+            {_fixture.HookRuns}
+            """);
+    }
+
+    private sealed record ReplayResult(
+        string UpperDir,
+        string LowerDir,
+        CommandResult UpperListing,
+        CommandResult ViewListing,
+        CommandResult UserXattrs,
+        string MountPoint);
+}
