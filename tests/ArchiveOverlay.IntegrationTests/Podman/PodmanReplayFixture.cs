@@ -50,6 +50,14 @@ public abstract class PodmanReplayFixture : IDisposable
         chmod 1777 emptydir
         chown 1234:5678 chown.txt
         touch -d '2001-02-03 04:05:06' touch.txt
+        chmod 700 dir/nested
+        : > truncated.txt
+        # odd modes and sizes: no permissions, a setgid directory, an empty file, and a name of
+        # 251 bytes, the longest fuse-overlayfs allows (it keeps 4 bytes for '.wh.')
+        echo secret > noperm && chmod 000 noperm
+        mkdir shared && chmod 2775 shared
+        : > empty
+        echo long > "$(printf '%0251d' 0)"
         # special files
         mkfifo fifo
         mknod null c 1 3
@@ -207,7 +215,8 @@ public abstract class PodmanReplayFixture : IDisposable
         ["--annotation", $"{AnnotationPrefix}{archive}.{key}={value}"];
 
     // The data image, owned by 0:0 and mode 0644 or 0755 unless noted:
-    //   keep.txt  append.txt  gone.txt  chmod.txt  chown.txt  touch.txt  rename-me.txt
+    //   keep.txt  append.txt  gone.txt  chmod.txt  chown.txt  touch.txt  truncated.txt
+    //   rename-me.txt
     //   owned.txt            0640, 1000:1000
     //   xattr.txt            user.note=hello
     //   hard1  hard2         one inode, two names
@@ -234,7 +243,7 @@ public abstract class PodmanReplayFixture : IDisposable
         foreach (var file in new[]
         {
             "keep.txt", "append.txt", "gone.txt", "chmod.txt", "chown.txt", "touch.txt",
-            "rename-me.txt", "owned.txt", "xattr.txt", "hard1", "swap", "dir/nested/n.txt",
+            "truncated.txt", "rename-me.txt", "owned.txt", "xattr.txt", "hard1", "swap", "dir/nested/n.txt",
             "dir/nested/deep/file", "olddir/inner.txt", "olddir/x/y", "recreate/r.txt",
             "movedir/m.txt", "movedir/sub/s.txt", "swapdir/in.txt",
         })
