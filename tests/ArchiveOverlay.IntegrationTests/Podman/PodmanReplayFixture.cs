@@ -243,9 +243,9 @@ public abstract class PodmanReplayFixture : IDisposable
         foreach (var file in new[]
         {
             "keep.txt", "append.txt", "gone.txt", "chmod.txt", "chown.txt", "touch.txt",
-            "truncated.txt", "rename-me.txt", "owned.txt", "xattr.txt", "hard1", "swap", "dir/nested/n.txt",
-            "dir/nested/deep/file", "olddir/inner.txt", "olddir/x/y", "recreate/r.txt",
-            "movedir/m.txt", "movedir/sub/s.txt", "swapdir/in.txt",
+            "truncated.txt", "rename-me.txt", "owned.txt", "xattr.txt", "hard1", "swap",
+            "dir/nested/n.txt", "dir/nested/deep/file", "olddir/inner.txt", "olddir/x/y",
+            "recreate/r.txt", "movedir/m.txt", "movedir/sub/s.txt", "swapdir/in.txt",
         })
         {
             File.WriteAllText(Path.Combine(root, file), file + "\n");

@@ -46,7 +46,10 @@ public static class PodmanReplayListing
         }'
         """;
 
-    /// <summary>Lists <paramref name="root"/> on the host with busybox from PATH.</summary>
+    /// <summary>
+    /// Lists <paramref name="root"/> on the host with busybox from PATH, the binary that
+    /// <see cref="PodmanSandbox.ImportBusyboxImage"/> puts into the container's image.
+    /// </summary>
     public static CommandResult ListOnHost(string root) =>
         CommandResult.Run("busybox", ["sh", "-c", Script, "sh", root]);
 
