@@ -15,22 +15,24 @@ internal static class LongPathTarRestore
 
         archive, destination = sys.argv[1], sys.argv[2]
         os.chdir(destination)
-        current = []
+        current = ""
 
-        def components(name):
-            parts = [os.fsencode(p) for p in name.split("/") if p not in ("", ".")]
-            return parts
+        def relative(name):
+            name = name[2:] if name.startswith("./") else name
+            return name.rstrip("/")
 
-        def walk_to(parts):
+        # Entries come parents first, so each move is a few steps up and one down; the
+        # string tests keep a 10,000-level tree linear.
+        def walk_to(target):
             global current
-            common = 0
-            while common < min(len(current), len(parts)) and current[common] == parts[common]:
-                common += 1
-            for _ in range(len(current) - common):
+            while not (target == current or current == "" or target.startswith(current + "/")):
                 os.chdir(b"..")
-            for part in parts[common:]:
-                os.chdir(part)
-            current = list(parts)
+                current = current.rpartition("/")[0]
+            if target != current:
+                rest = target[len(current) + 1:] if current else target
+                for part in rest.split("/"):
+                    os.chdir(os.fsencode(part))
+                current = target
 
         def times(member):
             text = member.pax_headers.get("mtime")
@@ -51,16 +53,17 @@ internal static class LongPathTarRestore
         directories = []
         with tarfile.open(archive, "r:gz", encoding="utf-8", errors="surrogateescape") as tar:
             for member in tar:
-                parts = components(member.name)
-                if not parts:
-                    directories.append((parts, member))
+                path = relative(member.name)
+                if not path:
+                    directories.append((path, member))
                     continue
-                walk_to(parts[:-1])
-                name = parts[-1]
+                parent, _, base = path.rpartition("/")
+                walk_to(parent)
+                name = os.fsencode(base)
                 if member.isdir():
                     if not os.path.isdir(name):
                         os.mkdir(name, 0o700)
-                    directories.append((parts, member))
+                    directories.append((path, member))
                     continue
                 if member.isreg():
                     source = tar.extractfile(member)
@@ -88,8 +91,8 @@ internal static class LongPathTarRestore
                 else:
                     raise SystemExit(f"unsupported member {member.name!r}")
                 apply_metadata(name, member)
-        for parts, member in reversed(directories):
-            walk_to(parts)
+        for path, member in reversed(directories):
+            walk_to(path)
             apply_metadata(".", member)
         """;
 

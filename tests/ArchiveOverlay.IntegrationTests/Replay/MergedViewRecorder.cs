@@ -24,7 +24,7 @@ internal sealed class MergedViewRecorder
         var fd = Posix.OpenDirectory(AT_FDCWD, mountPoint);
         try
         {
-            var root = Describe(fd, "."u8.ToArray(), Posix.Stat(fd, []), parent: null, isRoot: true);
+            var root = Describe(fd, "."u8.ToArray(), Posix.Stat(fd, []), parent: null, ownFd: fd);
             var frames = new Stack<Frame>();
             frames.Push(new Frame(root, SortedNames(fd, root)));
             while (frames.Count > 0)
@@ -53,12 +53,27 @@ internal sealed class MergedViewRecorder
                     });
                     continue;
                 }
-                var entry = Describe(fd, name, status, frame.Entry, isRoot: false);
-                frame.Entry.Children.Add(entry);
-                if ((status.Mode & S_IFMT) == S_IFDIR)
+                var type = status.Mode & S_IFMT;
+                if (type == S_IFDIR)
                 {
-                    fd = Replace(fd, Posix.OpenDirectory(fd, name));
-                    frames.Push(new Frame(entry, SortedNames(fd, entry)));
+                    var directoryFd = Posix.OpenDirectory(fd, name);
+                    fd = Replace(fd, directoryFd);
+                    var directory = Describe(-1, name, status, frame.Entry, directoryFd);
+                    frame.Entry.Children.Add(directory);
+                    frames.Push(new Frame(directory, SortedNames(fd, directory)));
+                    continue;
+                }
+                var fileFd = type == S_IFREG ? Posix.Open(fd, name, O_RDONLY | O_NOFOLLOW) : -1;
+                try
+                {
+                    frame.Entry.Children.Add(Describe(fd, name, status, frame.Entry, fileFd));
+                }
+                finally
+                {
+                    if (fileFd >= 0)
+                    {
+                        Posix.Close(fileFd);
+                    }
                 }
             }
             return new MergedView(root);
@@ -82,7 +97,8 @@ internal sealed class MergedViewRecorder
         return names;
     }
 
-    private ViewEntry Describe(int parentFd, byte[] name, StatxBuffer status, ViewEntry? parent, bool isRoot)
+    // ownFd is the entry opened (directories and regular files) or -1 for other kinds.
+    private ViewEntry Describe(int parentFd, byte[] name, StatxBuffer status, ViewEntry? parent, int ownFd)
     {
         var kind = KindOf(status.Mode);
         var facts = new List<string>
@@ -95,7 +111,7 @@ internal sealed class MergedViewRecorder
         {
             case "file":
                 facts.Add(Invariant($"size={status.Size}"));
-                facts.Add("content=" + HashContent(parentFd, name, (long)status.Size));
+                facts.Add("content=" + ContentHash.Of(ownFd, (long)status.Size, name));
                 break;
             case "symlink":
                 facts.Add("target=" + ByteText.Display(Posix.ReadLink(parentFd, name)));
@@ -104,7 +120,8 @@ internal sealed class MergedViewRecorder
                 facts.Add(Invariant($"device={status.RdevMajor},{status.RdevMinor}"));
                 break;
         }
-        foreach (var (xattrName, value) in Posix.ReadXattrs(ProcPath(parentFd, isRoot ? "."u8 : name)))
+        var xattrs = ownFd >= 0 ? Posix.ReadXattrs(ownFd, name) : Posix.ReadXattrs(ProcPath(parentFd, name));
+        foreach (var (xattrName, value) in xattrs)
         {
             var key = xattrName.Replace("=", @"\x3d", StringComparison.Ordinal);
             facts.Add($"xattr {key}=0x{Convert.ToHexStringLower(value)}");
@@ -129,19 +146,6 @@ internal sealed class MergedViewRecorder
     // The entry as a short path through the parent's descriptor, for the path-based xattr calls.
     private static byte[] ProcPath(int parentFd, ReadOnlySpan<byte> name) =>
         [.. ByteText.Bytes(Invariant($"/proc/self/fd/{parentFd}/")), .. name];
-
-    private static string HashContent(int parentFd, byte[] name, long size)
-    {
-        var fd = Posix.Open(parentFd, name, O_RDONLY | O_NOFOLLOW);
-        try
-        {
-            return ContentHash.Of(fd, size, name);
-        }
-        finally
-        {
-            Posix.Close(fd);
-        }
-    }
 
     private static string KindOf(uint mode) => (mode & S_IFMT) switch
     {

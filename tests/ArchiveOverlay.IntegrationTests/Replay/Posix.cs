@@ -105,9 +105,8 @@ internal static unsafe class Posix
     /// <summary>Every xattr of a path (not followed), sorted by name.</summary>
     public static SortedList<string, byte[]> ReadXattrs(ReadOnlySpan<byte> path)
     {
-        var xattrs = new SortedList<string, byte[]>(StringComparer.Ordinal);
         var pathBytes = Terminated(path);
-        var list = CallWithGrowingBuffer(
+        return ReadXattrs(
             (buffer, size) =>
             {
                 fixed (byte* p = pathBytes)
@@ -115,22 +114,42 @@ internal static unsafe class Posix
                     return llistxattr(p, buffer, size);
                 }
             },
-            "llistxattr",
+            (name, buffer, size) =>
+            {
+                fixed (byte* p = pathBytes)
+                {
+                    return lgetxattr(p, name, buffer, size);
+                }
+            },
             path);
-        foreach (var name in SplitNames(list))
+    }
+
+    /// <summary>Every xattr of an open file, sorted by name.</summary>
+    public static SortedList<string, byte[]> ReadXattrs(int fd, ReadOnlySpan<byte> displayPath) =>
+        ReadXattrs(
+            (buffer, size) => flistxattr(fd, buffer, size),
+            (name, buffer, size) => fgetxattr(fd, name, buffer, size),
+            displayPath);
+
+    private static SortedList<string, byte[]> ReadXattrs(
+        SizedCall list,
+        NamedSizedCall get,
+        ReadOnlySpan<byte> displayPath)
+    {
+        var xattrs = new SortedList<string, byte[]>(StringComparer.Ordinal);
+        foreach (var name in SplitNames(CallWithGrowingBuffer(list, "listxattr", displayPath)))
         {
             var nameBytes = Terminated(name);
             var value = CallWithGrowingBuffer(
                 (buffer, size) =>
                 {
-                    fixed (byte* p = pathBytes)
                     fixed (byte* n = nameBytes)
                     {
-                        return lgetxattr(p, n, buffer, size);
+                        return get(n, buffer, size);
                     }
                 },
-                "lgetxattr",
-                path);
+                "getxattr",
+                displayPath);
             xattrs.Add(ByteText.Display(name), value);
         }
         return xattrs;
@@ -315,6 +334,8 @@ internal static unsafe class Posix
     private static byte[] Terminated(ReadOnlySpan<byte> path) => [.. path, 0];
 
     private delegate nint SizedCall(byte* buffer, nuint size);
+
+    private delegate nint NamedSizedCall(byte* name, byte* buffer, nuint size);
 
     // Asks for the size first and retries while another writer makes the value grow (ERANGE).
     private static byte[] CallWithGrowingBuffer(SizedCall call, string operation, ReadOnlySpan<byte> path)

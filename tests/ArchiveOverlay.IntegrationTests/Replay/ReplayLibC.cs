@@ -75,6 +75,12 @@ internal static unsafe partial class ReplayLibC
     public static partial nint lgetxattr(byte* path, byte* name, byte* value, nuint size);
 
     [LibraryImport("libc", SetLastError = true)]
+    public static partial nint flistxattr(int fd, byte* list, nuint size);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint fgetxattr(int fd, byte* name, byte* value, nuint size);
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial int lsetxattr(byte* path, byte* name, byte* value, nuint size, int flags);
 
     [LibraryImport("libc", SetLastError = true)]

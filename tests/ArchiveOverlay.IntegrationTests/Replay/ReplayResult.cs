@@ -12,6 +12,9 @@ internal sealed record ReplayResult(
     IReadOnlyList<string> Differences,
     string? Failure)
 {
+    /// <summary>How long each step took, such as "record 0.1 s, hook 0.0 s".</summary>
+    public string Timings { get; init; } = "";
+
     /// <summary>True when the hook exited 0 and the replayed view equals the one before.</summary>
     public bool IsFaithful => Failure is null && Hook.ExitCode == 0 && Differences.Count == 0;
 

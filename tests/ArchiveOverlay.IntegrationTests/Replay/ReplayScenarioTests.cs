@@ -629,7 +629,7 @@ public sealed class ReplayScenarioTests
         var watch = Stopwatch.StartNew();
         var result = replay.Replay(method, restoreTimeLimit);
         _output.WriteLine(
-            $"{method}: {result.Before.Entries.Count()} paths, replayed in {watch.Elapsed.TotalMilliseconds:F0} ms");
+            $"{method}: {result.Before.Entries.Count()} paths, replayed in {watch.Elapsed.TotalMilliseconds:F0} ms ({result.Timings})");
         Assert.True(result.IsFaithful, result.Explain());
         return result;
     }

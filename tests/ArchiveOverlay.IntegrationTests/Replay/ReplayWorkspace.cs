@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ArchiveOverlay.IntegrationTests.Podman;
 
@@ -153,34 +152,43 @@ internal sealed class ReplayWorkspace : IDisposable
     /// </summary>
     public ReplayResult Replay(string method, TimeSpan? restoreTimeLimit = null)
     {
-        var before = RecordMergedView();
-        var hook = Archive(method);
+        var steps = new StepTimer();
+        var before = steps.Time("record", RecordMergedView);
+        var hook = steps.Time("hook", () => Archive(method));
         if (hook.ExitCode != 0)
         {
-            return new ReplayResult(method, before, hook, null, [], null);
+            return new ReplayResult(method, before, hook, null, [], null) { Timings = steps.Summary };
         }
         if (!Path.Exists(SuccessFile))
         {
-            return new ReplayResult(method, before, hook, null, [], "the hook exited 0 but wrote no success file");
+            return new ReplayResult(method, before, hook, null, [], "the hook exited 0 but wrote no success file")
+            {
+                Timings = steps.Summary,
+            };
         }
         string restored;
-        var watch = Stopwatch.StartNew();
         try
         {
-            restored = Restore(method);
+            restored = steps.Time("restore", () => Restore(method));
         }
         catch (InvalidOperationException e)
         {
-            return new ReplayResult(method, before, hook, null, [], "restoring the archive failed: " + e.Message);
+            return new ReplayResult(method, before, hook, null, [], "restoring the archive failed: " + e.Message)
+            {
+                Timings = steps.Summary,
+            };
         }
-        if (restoreTimeLimit is { } limit && watch.Elapsed > limit)
+        if (restoreTimeLimit is { } limit && steps.Last > limit)
         {
-            return new ReplayResult(
-                method, before, hook, null, [], $"restoring took {watch.Elapsed.TotalSeconds:F1} s");
+            return new ReplayResult(method, before, hook, null, [], $"restoring took {steps.Last.TotalSeconds:F1} s")
+            {
+                Timings = steps.Summary,
+            };
         }
-        var after = RecordReplayedView(restored);
-        var differences = MergedView.Differences(before, after, entry => entry.Kind == "socket");
-        return new ReplayResult(method, before, hook, after, differences, null);
+        var after = steps.Time("record replay", () => RecordReplayedView(restored));
+        var differences = steps.Time(
+            "compare", () => MergedView.Differences(before, after, entry => entry.Kind == "socket"));
+        return new ReplayResult(method, before, hook, after, differences, null) { Timings = steps.Summary };
     }
 
     public void Dispose()

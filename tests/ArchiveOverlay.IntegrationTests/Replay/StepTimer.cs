@@ -1,0 +1,24 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace ArchiveOverlay.IntegrationTests.Replay;
+
+/// <summary>Times named steps and sums them up as "record 0.12 s, hook 0.01 s".</summary>
+internal sealed class StepTimer
+{
+    private readonly List<string> _steps = [];
+
+    /// <summary>How long the last step took.</summary>
+    public TimeSpan Last { get; private set; }
+
+    public string Summary => string.Join(", ", _steps);
+
+    public T Time<T>(string name, Func<T> step)
+    {
+        var watch = Stopwatch.StartNew();
+        var result = step();
+        Last = watch.Elapsed;
+        _steps.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {Last.TotalSeconds:F2} s"));
+        return result;
+    }
+}
