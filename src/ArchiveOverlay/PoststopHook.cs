@@ -1,9 +1,11 @@
+using System.Text;
 using System.Text.Json;
 using ArchiveOverlay.Archiving;
 using ArchiveOverlay.Cli;
 using ArchiveOverlay.Logging;
 using ArchiveOverlay.Oci;
 using ArchiveOverlay.Overlay;
+using ArchiveOverlay.Platform;
 
 namespace ArchiveOverlay;
 
@@ -15,6 +17,7 @@ public static class PoststopHook
 {
     // The OCI state is a few hundred bytes; anything this large is not a state.
     private const int MaxStateBytes = 16 * 1024 * 1024;
+    private const long MaxConfigBytes = 64 * 1024 * 1024;
 
     public static int Run(Stream stdin)
     {
@@ -68,12 +71,24 @@ public static class PoststopHook
         }
     }
 
+    private static int ReadStdin(Stream stdin, byte[] chunk)
+    {
+        try
+        {
+            return stdin.Read(chunk);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidInputException("read container state from stdin", e);
+        }
+    }
+
     private static ContainerState ReadState(Stream stdin)
     {
         var buffer = new MemoryStream();
         var chunk = new byte[64 * 1024];
         int read;
-        while ((read = stdin.Read(chunk)) > 0)
+        while ((read = ReadStdin(stdin, chunk)) > 0)
         {
             buffer.Write(chunk, 0, read);
             if (buffer.Length > MaxStateBytes)
@@ -103,26 +118,57 @@ public static class PoststopHook
         return state;
     }
 
+    // config.json is opened without blocking and must be a regular file: a FIFO there must not hang
+    // the container's shutdown.
     private static BundleConfig ReadConfig(string bundle)
     {
         var path = Path.Join(bundle, "config.json");
+        byte[] json;
         try
         {
-            using var file = File.OpenRead(path);
-            return JsonSerializer.Deserialize(file, OciJsonContext.Default.BundleConfig)
+            json = ReadRegularFile(path, MaxConfigBytes);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidInputException($"read bundle config '{path}'", e);
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(json, OciJsonContext.Default.BundleConfig)
                 ?? throw new InvalidInputException($"bundle config '{path}' is null");
         }
         catch (JsonException e)
         {
             throw new InvalidInputException($"parse bundle config '{path}': {e.Message}");
         }
-        catch (IOException e)
+    }
+
+    private static byte[] ReadRegularFile(string path, long maxBytes)
+    {
+        var name = Encoding.UTF8.GetBytes(path);
+        var flags = LibC.O_RDONLY | LibC.O_NONBLOCK;
+        using var file = FileDescriptor.Open(LibC.AT_FDCWD, name, flags, 0, name);
+        var status = FileStatus.FStat(file.Value, name);
+        if (status.Kind != FileKind.Regular)
         {
-            throw new InvalidInputException($"read bundle config '{path}'", e);
+            throw new IOException($"'{path}' is not a regular file");
         }
-        catch (UnauthorizedAccessException e)
+        if (status.Size > maxBytes)
         {
-            throw new InvalidInputException($"read bundle config '{path}'", e);
+            throw new IOException($"'{path}' is larger than {maxBytes / (1024 * 1024)} MiB");
         }
+        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(file.Detach(), ownsHandle: true);
+        var content = new byte[status.Size];
+        var read = 0;
+        while (read < content.Length)
+        {
+            var count = RandomAccess.Read(handle, content.AsSpan(read), read);
+            if (count == 0)
+            {
+                throw new IOException($"'{path}' shrank while being read");
+            }
+            read += count;
+        }
+        return content;
     }
 }

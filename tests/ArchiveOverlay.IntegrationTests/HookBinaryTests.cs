@@ -142,8 +142,34 @@ public sealed partial class HookBinaryTests : IDisposable
         Assert.Equal(2, result.ExitCode);
         var line = Assert.Single(result.LogLines);
         var config = Path.Combine(Bundle, "config.json");
-        var expected = $"read bundle config '{config}': Could not find file";
+        var expected = $"read bundle config '{config}': open '{config}': No such file or directory";
         Assert.StartsWith(expected, Message(line), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConfigJsonThatIsAFifoFailsAtOnceInsteadOfHanging()
+    {
+        var config = Path.Combine(Bundle, "config.json");
+        File.Delete(config);
+        System.Diagnostics.Process.Start("mkfifo", [config])!.WaitForExit();
+
+        var result = HookProcess.Run(State(Archive("a", "/data", Out("copy"))));
+
+        Assert.Equal(2, result.ExitCode);
+        var expected = $"read bundle config '{config}': '{config}' is not a regular file";
+        Assert.Equal([expected], result.LogLines.Select(Message));
+    }
+
+    [Fact]
+    public void NewlinesInAnnotationsCannotForgeLogLines()
+    {
+        var forged = "relative\n2026-01-01T00:00:00.000Z info [0123456789ab] archived mount '/data'";
+
+        var result = HookProcess.Run(State(Archive("a", "/data", forged)));
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.LogLines);
+        Assert.Contains("relative\\x0a2026-01-01", line, StringComparison.Ordinal);
     }
 
     [Fact]

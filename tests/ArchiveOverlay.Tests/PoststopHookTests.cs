@@ -160,7 +160,8 @@ public sealed class PoststopHookTests : IDisposable
         var error = Reject(State(bundle));
 
         Assert.Equal($"read bundle config '{bundle}/config.json'", error.Message);
-        Assert.IsType<FileNotFoundException>(error.InnerException);
+        var cause = Assert.IsType<ArchiveOverlay.Platform.PosixException>(error.InnerException);
+        Assert.Equal($"open '{bundle}/config.json': No such file or directory", cause.Message);
     }
 
     [Fact]

@@ -13,14 +13,20 @@ public static class ArchiveJob
     {
         var stopwatch = Stopwatch.StartNew();
         using var upperDir = OpenUpperDir(mount.UpperDir);
+        var upperIdentity = (FileStatus.FStat(upperDir.Value, "."u8).Identity, "the upperdir");
+        OutputLocation.CheckOutside(request.ArchiveTo, "archive-to", upperIdentity);
+        if (request.SuccessPath is { } successPath)
+        {
+            OutputLocation.CheckOutside(successPath, "success", upperIdentity);
+        }
+        if (request.TarContentOwner is not null && request.Method == ArchiveMethod.Copy)
+        {
+            Log.OwnerIgnoredForCopy(request.Name);
+        }
         var isCopy = request.Method == ArchiveMethod.Copy;
         using var output = AtomicOutput.Create(request.ArchiveTo, isDirectory: isCopy);
-        if (request.SuccessPath is { } staleSuccess)
-        {
-            SuccessFile.RemoveStale(staleSuccess);
-        }
         using var writer = CreateWriter(request, output);
-        using var walker = new UpperDirWalker(output.TempIdentity, mount.LowerDirs);
+        using var walker = new UpperDirWalker(output.TempIdentity, mount.LowerDirs, mount.Flavor);
         walker.Walk(upperDir, writer);
         writer.Complete();
         output.Commit();
@@ -37,6 +43,12 @@ public static class ArchiveJob
         ReportLeftOut(request.Name, walker, writer);
         if (request.SuccessPath is { } success)
         {
+            if (isCopy)
+            {
+                using var archive = FileDescriptor.OpenDirectory(request.ArchiveTo);
+                var archiveIdentity = FileStatus.FStat(archive.Value, "."u8).Identity;
+                OutputLocation.CheckOutside(success, "success", (archiveIdentity, "the archive"));
+            }
             SuccessFile.Create(success);
             Log.SuccessFileCreated(request.Name, success);
         }

@@ -30,7 +30,9 @@ public sealed class AtomicOutput : IDisposable
         var (_, name) = LexicalPath.Split(target);
         _targetName = Encoding.UTF8.GetBytes(name);
         var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        _tempName = Encoding.UTF8.GetBytes($"{TempPrefix}{name}-{suffix}");
+        // Part of the name is enough to recognise a leftover, and keeps it under NAME_MAX.
+        var shortName = name.Length > 40 ? name[..40] : name;
+        _tempName = Encoding.UTF8.GetBytes($"{TempPrefix}{shortName}-{suffix}");
         TempPath = $"{LexicalPath.Split(target).Parent}/{Encoding.UTF8.GetString(_tempName)}";
     }
 
@@ -65,8 +67,9 @@ public sealed class AtomicOutput : IDisposable
     }
 
     /// <summary>Creates the temporary file; only for a file output.</summary>
+    /// <remarks>Mode 0600: the archive holds the container's files, some of them private.</remarks>
     public SafeFileHandle CreateFile() =>
-        FileDescriptor.CreateExclusive(_parent.Value, _tempName, 0x1A4, Encoding.UTF8.GetBytes(TempPath));
+        FileDescriptor.CreateExclusive(_parent.Value, _tempName, 0x180, Encoding.UTF8.GetBytes(TempPath));
 
     /// <summary>Opens the temporary directory; only for a directory output.</summary>
     public FileDescriptor OpenDirectory() =>

@@ -7,32 +7,29 @@ namespace ArchiveOverlay.Archiving;
 public static class SuccessFile
 {
     /// <summary>
-    /// Removes a success file left by an earlier run, so that it cannot vouch for the archive about
-    /// to be written; a missing file is fine, anything but a regular file is an error.
+    /// Creates the empty file, never opening, truncating or following anything already there: an
+    /// empty regular file there is taken as it is, anything else is left untouched and is an error.
     /// </summary>
-    public static void RemoveStale(string path)
-    {
-        if (!FileStatus.TryLStat(path, out var status))
-        {
-            return;
-        }
-        if (status.Kind != FileKind.Regular)
-        {
-            throw new IOException($"success path '{path}' exists and is not a regular file");
-        }
-        File.Delete(path);
-    }
-
     public static void Create(string path)
     {
         var (parentPath, name) = LexicalPath.Split(path);
         Directory.CreateDirectory(parentPath);
         using var parent = FileDescriptor.OpenDirectory(parentPath);
         var display = Encoding.UTF8.GetBytes(path);
-        var flags = LibC.O_WRONLY | LibC.O_CREAT | LibC.O_TRUNC | LibC.O_NOFOLLOW;
-        using (var file = FileDescriptor.Open(parent.Value, Encoding.UTF8.GetBytes(name), flags, 0x1A4, display))
+        var nameBytes = Encoding.UTF8.GetBytes(name);
+        var flags = LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_NOFOLLOW | LibC.O_NONBLOCK;
+        try
         {
+            using var file = FileDescriptor.Open(parent.Value, nameBytes, flags, 0x1A4, display);
             FileOperations.Sync(file.Value, display);
+        }
+        catch (PosixException e) when (e.Errno == Errno.EEXIST)
+        {
+            var existing = FileStatus.LStat(parent.Value, nameBytes, display);
+            if (existing.Kind != FileKind.Regular || existing.Size != 0)
+            {
+                throw new IOException($"success path '{path}' exists and is not an empty file; it is left as it is");
+            }
         }
         FileOperations.Sync(parent.Value, display);
     }

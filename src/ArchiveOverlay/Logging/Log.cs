@@ -68,6 +68,12 @@ public static class Log
             ("bytes", bytes),
             ("seconds", duration.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)));
 
+    public static void OwnerIgnoredForCopy(string archive) =>
+        Write(
+            LogLevel.Warning,
+            $"archive '{archive}' ignores tar-content-owner: a copy keeps each entry's owner",
+            ("archive", archive));
+
     public static void SuccessFileCreated(string archive, string path) =>
         Write(LogLevel.Debug, "success file created", ("archive", archive), ("path", Quote(path)));
 
@@ -144,11 +150,27 @@ public static class Log
             line.Append(' ').Append(key).Append('=').Append(Convert.ToString(value, CultureInfo.InvariantCulture));
         }
         var time = DateTimeOffset.Now;
-        var text = line.ToString();
+        var text = EscapeControlCharacters(line);
         foreach (var sink in s_sinks)
         {
             sink.Write(level, time, text);
         }
+    }
+
+    // Values come from annotations and file names: a newline in one must not start a forged line.
+    private static string EscapeControlCharacters(StringBuilder line)
+    {
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (char.IsControl(c))
+            {
+                var escape = c <= 0xff ? $"\\x{(int)c:x2}" : $"\\u{(int)c:x4}";
+                line.Remove(i, 1).Insert(i, escape);
+                i += escape.Length - 1;
+            }
+        }
+        return line.ToString();
     }
 
     private static string Name(LogLevel level) => level switch

@@ -6,7 +6,7 @@ namespace ArchiveOverlay.Logging;
 /// <summary>Writes each line to standard error at once, so a killed hook still leaves its lines behind.</summary>
 public sealed class StderrSink : ILogSink
 {
-    private readonly Stream _stderr = Console.OpenStandardError();
+    private readonly Stream _stderr = OpenStandardError();
 
     public void Write(LogLevel level, DateTimeOffset time, string line)
     {
@@ -23,4 +23,17 @@ public sealed class StderrSink : ILogSink
     }
 
     public void Dispose() => _stderr.Dispose();
+
+    // A runtime may start the hook with stderr closed; the archives matter more than the log.
+    private static Stream OpenStandardError()
+    {
+        try
+        {
+            return Console.OpenStandardError();
+        }
+        catch (IOException)
+        {
+            return Stream.Null;
+        }
+    }
 }

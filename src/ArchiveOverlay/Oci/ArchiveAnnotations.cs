@@ -19,6 +19,11 @@ public static class ArchiveAnnotations
             {
                 continue;
             }
+            if (value is null)
+            {
+                Log.AnnotationIgnored(key, "its value is null");
+                continue;
+            }
             var rest = key[AnnotationNames.Prefix.Length..];
             var dot = rest.IndexOf('.', StringComparison.Ordinal);
             if (dot <= 0)

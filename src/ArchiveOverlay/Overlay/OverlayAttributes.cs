@@ -4,69 +4,92 @@ namespace ArchiveOverlay.Overlay;
 
 /// <summary>
 /// What an entry's overlay xattrs say, and the xattrs the archive keeps. Bookkeeping (origin,
-/// impure, uuid, nlink, upper, index) names inodes of this one mount and means nothing elsewhere;
-/// replaying it can make the kernel refuse the mount, so it is dropped. A redirect or metacopy
-/// xattr points into the lower layers; the archive stores the content instead, so it is dropped too.
+/// impure, uuid, nlink, upper, index, protattr) names inodes of this one mount and means nothing
+/// elsewhere; replaying it can make the kernel refuse the mount, so it is dropped. A redirect or
+/// metacopy xattr points into the lower layers; the archive stores the content instead, so it is
+/// dropped too. Everything else, escaped overlay xattrs included, is the container's data.
 /// </summary>
 public sealed record OverlayAttributes(
     List<XattrEntry> Archived,
     byte[]? Redirect,
     bool IsMetacopy,
-    bool IsOpaque,
-    bool UsesUserNamespace)
+    bool IsOpaque)
 {
-    private static ReadOnlySpan<byte> TrustedOverlayPrefix => "trusted.overlay."u8;
-    private static ReadOnlySpan<byte> UserOverlayPrefix => "user.overlay."u8;
-    private static ReadOnlySpan<byte> FuseOverlayPrefix => "user.fuseoverlayfs."u8;
+    private static readonly string[] s_bookkeeping =
+        ["origin", "impure", "uuid", "nlink", "upper", "index", "protattr"];
 
     /// <summary>Sorts an entry's xattrs into the archived ones and the overlay facts they record.</summary>
-    public static OverlayAttributes From(List<XattrEntry> xattrs)
+    public static OverlayAttributes From(List<XattrEntry> xattrs, OverlayFlavor flavor)
     {
         var archived = new List<XattrEntry>(xattrs.Count);
         byte[]? redirect = null;
         var isMetacopy = false;
         var isOpaque = false;
-        var usesUser = false;
         foreach (var xattr in xattrs)
         {
-            var name = xattr.Name.AsSpan();
-            if (Whiteouts.IsOpaqueXattr(name))
+            if (!TryGetMetadataSuffix(xattr.Name, flavor, out var suffix))
             {
                 archived.Add(xattr);
-                isOpaque = true;
                 continue;
             }
-            var suffix = OverlaySuffix(name, out var isUser);
-            if (suffix.IsEmpty)
+            switch (suffix)
             {
-                archived.Add(xattr);
-            }
-            else if (suffix.SequenceEqual("redirect"u8))
-            {
-                redirect = xattr.Value;
-                usesUser = isUser;
-            }
-            else if (suffix.SequenceEqual("metacopy"u8))
-            {
-                isMetacopy = true;
-                usesUser = isUser;
+                case "opaque":
+                    archived.Add(xattr);
+                    isOpaque = xattr.Value.AsSpan().SequenceEqual("y"u8);
+                    break;
+                case "redirect" when flavor != OverlayFlavor.FuseOverlayfs:
+                    redirect = xattr.Value;
+                    break;
+                case "metacopy" when flavor != OverlayFlavor.FuseOverlayfs:
+                    isMetacopy = true;
+                    break;
+                default:
+                    if (!s_bookkeeping.Contains(suffix, StringComparer.Ordinal))
+                    {
+                        archived.Add(xattr);
+                    }
+                    break;
             }
         }
-        return new OverlayAttributes(archived, redirect, isMetacopy, isOpaque, usesUser);
+        return new OverlayAttributes(archived, redirect, isMetacopy, isOpaque);
     }
 
-    // The part after an overlay namespace prefix, or empty when the name is no overlay xattr.
-    private static ReadOnlySpan<byte> OverlaySuffix(ReadOnlySpan<byte> name, out bool isUser)
+    /// <summary>The opaque xattr name this flavor writes.</summary>
+    public static string OpaqueName(OverlayFlavor flavor) =>
+        flavor == OverlayFlavor.KernelUserXattr ? Whiteouts.UserOpaque : Whiteouts.TrustedOpaque;
+
+    // The part after this flavor's metadata prefix. An escaped xattr ("trusted.overlay.overlay.*",
+    // how the kernel stores an overlay xattr a container set through the mount) is data, not metadata.
+    private static bool TryGetMetadataSuffix(byte[] name, OverlayFlavor flavor, out string suffix)
     {
-        isUser = !name.StartsWith(TrustedOverlayPrefix);
-        if (!isUser)
+        suffix = "";
+        ReadOnlySpan<byte> rest;
+        if (flavor == OverlayFlavor.KernelUserXattr)
         {
-            return name[TrustedOverlayPrefix.Length..];
+            if (!name.AsSpan().StartsWith("user.overlay."u8))
+            {
+                return false;
+            }
+            rest = name.AsSpan("user.overlay.".Length);
         }
-        if (name.StartsWith(UserOverlayPrefix))
+        else if (name.AsSpan().StartsWith("trusted.overlay."u8))
         {
-            return name[UserOverlayPrefix.Length..];
+            rest = name.AsSpan("trusted.overlay.".Length);
         }
-        return name.StartsWith(FuseOverlayPrefix) ? name[FuseOverlayPrefix.Length..] : [];
+        else if (flavor == OverlayFlavor.FuseOverlayfs && name.AsSpan().StartsWith("user.fuseoverlayfs."u8))
+        {
+            rest = name.AsSpan("user.fuseoverlayfs.".Length);
+        }
+        else
+        {
+            return false;
+        }
+        if (rest.StartsWith("overlay."u8) || !PathText.IsValidUtf8(rest))
+        {
+            return false;
+        }
+        suffix = System.Text.Encoding.UTF8.GetString(rest);
+        return true;
     }
 }

@@ -4,7 +4,11 @@ using ArchiveOverlay.Platform;
 namespace ArchiveOverlay.Overlay;
 
 /// <summary>An overlay mount of config.json and the upperdir that holds the container's changes.</summary>
-public sealed record OverlayMount(string Destination, string UpperDir, IReadOnlyList<string> LowerDirs)
+public sealed record OverlayMount(
+    string Destination,
+    string UpperDir,
+    IReadOnlyList<string> LowerDirs,
+    OverlayFlavor Flavor = OverlayFlavor.Kernel)
 {
     private const string UpperDirOption = "upperdir=";
     private const string LowerDirOption = "lowerdir=";
@@ -16,7 +20,7 @@ public sealed record OverlayMount(string Destination, string UpperDir, IReadOnly
     public static OverlayMount Find(IReadOnlyList<MountEntry> mounts, string mountPoint)
     {
         var clean = LexicalPath.Clean(mountPoint);
-        var mount = mounts.LastOrDefault(m => m.Destination is not null && LexicalPath.Clean(m.Destination) == clean)
+        var mount = mounts.LastOrDefault(m => m?.Destination is not null && LexicalPath.Clean(m.Destination) == clean)
             ?? throw new InvalidInputException($"no mount at mount point '{clean}' in config.json");
 
         var options = SplitOptions(mount.Options ?? []);
@@ -26,18 +30,19 @@ public sealed record OverlayMount(string Destination, string UpperDir, IReadOnly
                 ?? throw new InvalidInputException(
                     $"overlay mount at '{clean}' has no upperdir option: it is read-only, nothing to archive");
             var upperDirPath = RequireAbsolute(clean, upperDir[UpperDirOption.Length..]);
-            return new OverlayMount(clean, upperDirPath, ParseLowerDirs(options));
+            var flavor = options.Contains("userxattr") ? OverlayFlavor.KernelUserXattr : OverlayFlavor.Kernel;
+            return new OverlayMount(clean, upperDirPath, ParseLowerDirs(options), flavor);
         }
         if (TryFindFuseOverlayUpperDir(mount, out var fuseUpperDir))
         {
-            return new OverlayMount(clean, fuseUpperDir, []);
+            return new OverlayMount(clean, fuseUpperDir, [], OverlayFlavor.FuseOverlayfs);
         }
         throw new InvalidInputException($"mount at '{clean}' is not an overlay mount (type '{mount.Type}')");
     }
 
     /// <summary>Splits options that a runtime may give one per item or comma-joined in one item.</summary>
     public static List<string> SplitOptions(IEnumerable<string> options) =>
-        options.SelectMany(o => o.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        options.Where(o => o is not null).SelectMany(o => o.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList();
 
     // lowerdir= lists layers top first, separated by ':'.
     private static List<string> ParseLowerDirs(List<string> options)

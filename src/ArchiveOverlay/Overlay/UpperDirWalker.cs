@@ -22,19 +22,23 @@ public sealed class UpperDirWalker : IDisposable
     private readonly PathBuffer _path = new();
     private readonly FileIdentity? _excluded;
     private readonly IReadOnlyList<string> _lowerDirs;
+    private readonly OverlayFlavor _flavor;
     private readonly int _maxOpenDirectories;
     private LowerLayers? _layers;
 
     /// <param name="excluded">A file that must not lie inside the upperdir: the archive being written.</param>
     /// <param name="lowerDirs">The mount's lower layers, top first, for redirects and metacopy files.</param>
+    /// <param name="flavor">The overlay implementation, which says where its metadata lives.</param>
     /// <param name="maxOpenDirectories">Upperdir descriptors kept open along the current path.</param>
     public UpperDirWalker(
         FileIdentity? excluded = null,
         IReadOnlyList<string>? lowerDirs = null,
+        OverlayFlavor flavor = OverlayFlavor.Kernel,
         int maxOpenDirectories = 64)
     {
         _excluded = excluded;
         _lowerDirs = lowerDirs ?? [];
+        _flavor = flavor;
         _maxOpenDirectories = maxOpenDirectories;
     }
 
@@ -44,7 +48,7 @@ public sealed class UpperDirWalker : IDisposable
     public void Walk(FileDescriptor root, IUpperDirVisitor visitor)
     {
         var rootStatus = FileStatus.FStat(root.Value, "."u8);
-        var rootAttributes = OverlayAttributes.From(Xattr.ReadAll(root.Value, "."u8));
+        var rootAttributes = OverlayAttributes.From(Xattr.ReadAll(root.Value, "."u8), _flavor);
         var rootEntry = new UpperDirEntry
         {
             RelativePath = ReadOnlyMemory<byte>.Empty,
@@ -120,7 +124,7 @@ public sealed class UpperDirWalker : IDisposable
             return EnterUpperDirectory(chain, parent, name, path, status, visitor);
         }
 
-        var attributes = OverlayAttributes.From(Xattr.ReadAll(parentFd, name, path.Span));
+        var attributes = OverlayAttributes.From(Xattr.ReadAll(parentFd, name, path.Span), _flavor);
         MergedDirectory? dataDirectory = null;
         (int, byte[])? contentSource = null;
         if (attributes.IsMetacopy && kind == EntryKind.RegularFile)
@@ -172,10 +176,12 @@ public sealed class UpperDirWalker : IDisposable
             {
                 throw new IOException($"directory '{PathText.Display(path.Span)}' changed while archiving");
             }
-            var attributes = OverlayAttributes.From(Xattr.ReadAll(directory.Value, path.Span));
+            var attributes = OverlayAttributes.From(Xattr.ReadAll(directory.Value, path.Span), _flavor);
             var lowerPath = attributes.IsOpaque ? null : ChildLowerPath(parent, name, attributes.Redirect, path.Span);
             var opaqueName = parent.MaterializeOpaqueName
-                ?? (attributes.Redirect is null ? null : OpaqueName(attributes.UsesUserNamespace));
+                ?? (attributes.Redirect is null
+                    ? null
+                    : Encoding.ASCII.GetBytes(OverlayAttributes.OpaqueName(_flavor)));
             var xattrs = attributes.Archived;
             if (opaqueName is not null)
             {
@@ -212,13 +218,14 @@ public sealed class UpperDirWalker : IDisposable
             throw new IOException($"lower entry '{PathText.Display(path.Span)}' vanished while archiving");
         }
         var status = found.Status;
+        CheckNotExcluded(status, path.Span);
         var kind = Classify(status);
         if (kind == EntryKind.Socket)
         {
             SkipSocket(path.Span);
             return null;
         }
-        var xattrs = OverlayAttributes.From(Xattr.ReadAll(found.ParentFd, name, path.Span)).Archived;
+        var xattrs = OverlayAttributes.From(Xattr.ReadAll(found.ParentFd, name, path.Span), _flavor).Archived;
         if (kind != EntryKind.Directory)
         {
             visitor.Visit(new UpperDirEntry
@@ -287,9 +294,6 @@ public sealed class UpperDirWalker : IDisposable
         }
         return _layers ??= LowerLayers.Open(_lowerDirs);
     }
-
-    private static byte[] OpaqueName(bool usesUserNamespace) =>
-        Encoding.ASCII.GetBytes(usesUserNamespace ? Whiteouts.UserOpaque : Whiteouts.TrustedOpaque);
 
     private static void AddOpaqueMarker(List<XattrEntry> xattrs, byte[] opaqueName)
     {

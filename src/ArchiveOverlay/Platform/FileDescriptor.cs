@@ -23,8 +23,8 @@ public sealed unsafe class FileDescriptor : IDisposable
     /// <summary>Opens a directory by absolute path, following symlinks in the path.</summary>
     public static FileDescriptor OpenDirectory(string path)
     {
-        var name = PathText.NulTerminated(path);
-        return Open(LibC.AT_FDCWD, name.AsSpan(0, name.Length - 1), LibC.O_RDONLY | LibC.O_DIRECTORY, 0, name);
+        var name = System.Text.Encoding.UTF8.GetBytes(path);
+        return Open(LibC.AT_FDCWD, name, LibC.O_RDONLY | LibC.O_DIRECTORY, 0, name);
     }
 
     /// <summary>Opens a regular file for reading; O_NOATIME keeps the upperdir's access times.</summary>

@@ -243,6 +243,39 @@ public static unsafe class FileOperations
         return holeStart;
     }
 
+    /// <summary>
+    /// True when the open directory is <paramref name="ancestor"/> or lies below it, found by
+    /// climbing ".." to the root: symlinks and bind mounts in the path cannot hide the relation.
+    /// </summary>
+    public static bool IsInside(int directoryFd, FileIdentity ancestor, ReadOnlySpan<byte> displayPath)
+    {
+        var current = FileDescriptor.OpenDirectory(directoryFd, "."u8, displayPath);
+        try
+        {
+            var identity = FileStatus.FStat(current.Value, displayPath).Identity;
+            while (true)
+            {
+                if (identity == ancestor)
+                {
+                    return true;
+                }
+                var parent = FileDescriptor.OpenDirectory(current.Value, ".."u8, displayPath);
+                current.Dispose();
+                current = parent;
+                var parentIdentity = FileStatus.FStat(current.Value, displayPath).Identity;
+                if (parentIdentity == identity)
+                {
+                    return false;
+                }
+                identity = parentIdentity;
+            }
+        }
+        finally
+        {
+            current.Dispose();
+        }
+    }
+
     // The glibc encoding of dev_t (gnu_dev_makedev).
     private static ulong MakeDevice(uint major, uint minor) =>
         ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8)

@@ -88,21 +88,78 @@ public sealed class AtomicOutputTests : IDisposable
 
         var error = Assert.Throws<IOException>(() => Run(method, target));
 
-        Assert.StartsWith("the archive would be written inside the upperdir", error.Message, StringComparison.Ordinal);
+        Assert.Equal($"archive-to '{target}' lies inside the upperdir", error.Message);
         Assert.Empty(Leftovers(_temp.Combine("upper", "dir")));
         Assert.False(Path.Exists(target));
     }
 
     [Fact]
-    public void FailedArchiveDoesNotKeepAnEarlierRunsSuccessFile()
+    public void ExistingSuccessFileWithContentIsNeverTruncated()
     {
         var success = _temp.Combine("flags", "ok");
         Directory.CreateDirectory(_temp.Combine("flags"));
-        File.WriteAllText(success, "");
+        File.WriteAllText(success, "precious");
 
-        Assert.Throws<IOException>(() => Run(ArchiveMethod.TarGz, _temp.Combine("upper", "inside"), success));
+        var error = Assert.Throws<IOException>(() => Run(ArchiveMethod.TarGz, _temp.Combine("out", "a.tgz"), success));
 
-        Assert.False(File.Exists(success));
+        Assert.Equal($"success path '{success}' exists and is not an empty file; it is left as it is", error.Message);
+        Assert.Equal("precious", File.ReadAllText(success));
+    }
+
+    [Fact]
+    public void SuccessPathThatIsAFifoDoesNotBlock()
+    {
+        var success = _temp.Combine("flags", "ok");
+        Directory.CreateDirectory(_temp.Combine("flags"));
+        ExternalTool.Run("mkfifo", success);
+
+        Assert.Throws<IOException>(() => Run(ArchiveMethod.TarGz, _temp.Combine("out", "a.tgz"), success));
+
+        Assert.Equal("fifo", ExternalTool.Run("stat", "-c", "%F", success).Trim());
+    }
+
+    [Fact]
+    public void EmptySuccessFileAlreadyThereIsTakenAsItIs()
+    {
+        var success = _temp.Combine("flags", "ok");
+        Directory.CreateDirectory(_temp.Combine("flags"));
+        File.WriteAllBytes(success, []);
+
+        Run(ArchiveMethod.TarGz, _temp.Combine("out", "a.tgz"), success);
+
+        Assert.True(File.Exists(_temp.Combine("out", "a.tgz")));
+    }
+
+    [Theory]
+    [InlineData("archive-to")]
+    [InlineData("success")]
+    public void PathsLeadingIntoTheUpperDirThroughASymlinkAreRefusedBeforeAnythingIsCreated(string field)
+    {
+        Directory.CreateDirectory(_temp.Combine("out"));
+        File.CreateSymbolicLink(_temp.Combine("out", "link"), _temp.Combine("upper", "dir"));
+        var inside = _temp.Combine("out", "link", "planted", "deeper", "x");
+        var target = field == "archive-to" ? inside : _temp.Combine("out", "a.tgz");
+
+        var error = Assert.Throws<IOException>(
+            () => Run(ArchiveMethod.TarGz, target, field == "success" ? inside : null));
+
+        Assert.Equal($"{field} '{inside}' lies inside the upperdir", error.Message);
+        Assert.False(Directory.Exists(_temp.Combine("upper", "dir", "planted")));
+        Assert.False(File.Exists(_temp.Combine("out", "a.tgz")));
+    }
+
+    [Fact]
+    public void SuccessPathInsideTheCopyThroughASymlinkIsRefused()
+    {
+        Directory.CreateDirectory(_temp.Combine("out", "real"));
+        File.CreateSymbolicLink(_temp.Combine("out", "link"), _temp.Combine("out", "real"));
+        var target = _temp.Combine("out", "real", "copy");
+        var success = _temp.Combine("out", "link", "copy", "dir", "file");
+
+        var error = Assert.Throws<IOException>(() => Run(ArchiveMethod.Copy, target, success));
+
+        Assert.Equal($"success '{success}' lies inside the archive", error.Message);
+        Assert.Equal("content", File.ReadAllText(Path.Combine(target, "dir", "file")));
     }
 
     [Fact]

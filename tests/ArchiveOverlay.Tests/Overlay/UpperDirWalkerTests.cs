@@ -81,6 +81,38 @@ public sealed class UpperDirWalkerTests : IDisposable
         Assert.Equal("x", File.ReadAllText(Path.Combine(restored, "renamed", "sub", "deep", "x")));
     }
 
+    // A container can set user.overlay.* (and, escaped by the kernel, trusted.overlay.*) through a
+    // trusted.* mount: that is its data, never overlay metadata to act on or drop.
+    [RootFact]
+    public void OverlayXattrsAContainerSetsAreKeptAsDataAndNeverFollowed()
+    {
+        var lower = Dir("lower");
+        Directory.CreateDirectory(Path.Combine(lower, "secret"));
+        File.WriteAllText(Path.Combine(lower, "secret", "s"), "lower secret");
+        File.WriteAllText(Path.Combine(lower, "f"), "lower content, longer than the container's");
+        var upper = Dir("upper");
+        var merged = Dir("merged");
+        var options = $"lowerdir={lower},upperdir={upper},workdir={Dir("work")}";
+        ExternalTool.Run("mount", "-t", "overlay", "overlay", "-o", options, merged);
+        ExternalTool.Run("sh", "-euc",
+            $"cd '{merged}' && echo mine > f && setfattr -n user.overlay.metacopy -v '' f && "
+            + "mkdir d && setfattr -n user.overlay.redirect -v /secret d && "
+            + "mkdir y && setfattr -n trusted.overlay.opaque -v y y");
+        ExternalTool.Run("umount", merged);
+        var target = Path.Combine(Dir("out"), "a.tar.gz");
+
+        ArchiveJob.Run(
+            new ArchiveRequest("t", "/data", target, null, ArchiveMethod.TarGz, null),
+            new OverlayMount("/data", upper, [lower]));
+
+        var members = TarListing.ReadWithPython(target).ToDictionary(m => m.Name);
+        Assert.Equal(TarListing.Hex("mine\n"), members["./f"].ContentHex);
+        Assert.Contains(TarListing.Hex("user.overlay.metacopy"), members["./f"].XattrsHex.Keys);
+        Assert.Contains(TarListing.Hex("user.overlay.redirect"), members["./d"].XattrsHex.Keys);
+        Assert.DoesNotContain(members.Keys, name => name.StartsWith("./d/", StringComparison.Ordinal));
+        Assert.Contains(TarListing.Hex("trusted.overlay.overlay.opaque"), members["./y"].XattrsHex.Keys);
+    }
+
     [RootFact]
     public void MetacopyWithoutLowerDirsFailsWithTheReason()
     {
