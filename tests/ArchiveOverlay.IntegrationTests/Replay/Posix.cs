@@ -168,6 +168,15 @@ internal static unsafe class Posix
         }
     }
 
+    public static void RemoveXattr(ReadOnlySpan<byte> path, ReadOnlySpan<byte> name)
+    {
+        fixed (byte* p = Terminated(path))
+        fixed (byte* n = Terminated(name))
+        {
+            Check(lremovexattr(p, n), "lremovexattr", path);
+        }
+    }
+
     /// <summary>The first data offset at or after offset, or -1 when only a hole follows.</summary>
     public static long SeekData(int fd, long offset, ReadOnlySpan<byte> displayPath)
     {

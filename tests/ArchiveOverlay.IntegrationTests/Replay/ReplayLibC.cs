@@ -17,7 +17,9 @@ internal static unsafe partial class ReplayLibC
     public const int O_WRONLY = 1;
     public const int O_CREAT = 0x40;
     public const int O_EXCL = 0x80;
+    public const int O_TRUNC = 0x200;
     public const int O_APPEND = 0x400;
+    public const int O_NONBLOCK = 0x800;
     public const int O_DIRECTORY = 0x10000;
     public const int O_NOFOLLOW = 0x20000;
     public const int O_CLOEXEC = 0x80000;
@@ -82,6 +84,9 @@ internal static unsafe partial class ReplayLibC
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int lsetxattr(byte* path, byte* name, byte* value, nuint size, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int lremovexattr(byte* path, byte* name);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial long lseek(int fd, long offset, int whence);

@@ -11,7 +11,7 @@ namespace ArchiveOverlay.IntegrationTests.Replay;
 ///   lower1/ lower2/              lower layers, lower1 on top: lowerdir=lower1:lower2
 ///   upper/ work/ merged/         the container's upperdir, workdir and mount point
 ///   bundle/config.json           the overlay mount at /data, as a runtime would write it
-///   out/archive[.tar.gz]         the hook's archive; out/success once it is complete
+///   out/archive[.tar.gz]         the hook's archive; out/success-METHOD once it is complete
 ///   replay-upper/                the tar.gz restored with GNU tar (a copy is used as it is)
 ///   replay-work/ replay-merged/  workdir and mount point of the replay
 /// </code>
@@ -58,7 +58,7 @@ internal sealed class ReplayWorkspace : IDisposable
 
     public string Merged => PathIn("merged");
 
-    public string SuccessFile => PathIn("out/success");
+    public string SuccessFile(string method) => PathIn($"out/success-{method}");
 
     public IReadOnlyList<string> LowerDirs => [LowerTop, LowerBottom];
 
@@ -99,7 +99,7 @@ internal sealed class ReplayWorkspace : IDisposable
             [AnnotationPrefix + "mount-point"] = "/data",
             [AnnotationPrefix + "archive-to"] = ArchivePath(method),
             [AnnotationPrefix + "method"] = method,
-            [AnnotationPrefix + "success"] = SuccessFile,
+            [AnnotationPrefix + "success"] = SuccessFile(method),
         };
         var state = JsonSerializer.Serialize(new Dictionary<string, object>
         {
@@ -159,7 +159,7 @@ internal sealed class ReplayWorkspace : IDisposable
         {
             return new ReplayResult(method, before, hook, null, [], null) { Timings = steps.Summary };
         }
-        if (!Path.Exists(SuccessFile))
+        if (!Path.Exists(SuccessFile(method)))
         {
             return new ReplayResult(method, before, hook, null, [], "the hook exited 0 but wrote no success file")
             {

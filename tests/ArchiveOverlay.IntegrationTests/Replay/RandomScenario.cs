@@ -1,0 +1,241 @@
+using System.Globalization;
+using static ArchiveOverlay.IntegrationTests.Replay.ReplayLibC;
+
+namespace ArchiveOverlay.IntegrationTests.Replay;
+
+/// <summary>
+/// A reproducible random scenario: two small lower layers and a change set, all drawn from one
+/// seed. Names come from a small pool (one not UTF-8, one of 120 bytes), so changes often meet
+/// lower entries and each other: copy-ups, whiteouts over lower files, opaque directories,
+/// renames onto existing names, links to copied-up files.
+/// </summary>
+internal sealed class RandomScenario
+{
+    private static readonly byte[][] s_names =
+    [
+        "a"u8.ToArray(), "b"u8.ToArray(), "c"u8.ToArray(), "d"u8.ToArray(), "sub"u8.ToArray(),
+        "x y"u8.ToArray(), [0xFF, 0xFE], [.. Enumerable.Repeat((byte)'l', 120)],
+    ];
+
+    private static readonly uint[] s_modes =
+    [
+        0x1A4, 0x180, 0x1ED, 0x124, 0x9ED, 0x5ED, 0x3FF, 0x0, 0x1C0, 0xDED,
+    ];
+
+    private static readonly uint[] s_ids = [0, 1, 1000, 65534, 3_000_000, 4_294_967_294];
+
+    private static readonly string[] s_xattrNames = ["user.a", "user.b", "trusted.t"];
+
+    private static readonly ChangeKind[] s_changeKinds =
+        [.. Enum.GetValues<ChangeKind>().Where(kind => kind != ChangeKind.MakeWhiteout)];
+
+    private readonly Random _random;
+    private readonly List<byte[]> _knownPaths = [];
+    private readonly List<byte[]> _knownDirectories = [[]];
+
+    public RandomScenario(int seed)
+    {
+        Seed = seed;
+        _random = new Random(seed);
+        Lower = [.. GenerateLower(top: false), .. GenerateLower(top: true)];
+        Changes = GenerateChanges(_random.Next(5, 31));
+    }
+
+    public int Seed { get; }
+
+    /// <summary>Lower entries: (top layer?, change that creates it below the layer's root).</summary>
+    public IReadOnlyList<(bool Top, ChangeOperation Entry)> Lower { get; }
+
+    public IReadOnlyList<ChangeOperation> Changes { get; }
+
+    /// <summary>Builds the lower layers directly in their directories; refused entries are skipped.</summary>
+    public void BuildLowerLayers(ReplayWorkspace workspace)
+    {
+        var top = ByteText.Bytes(workspace.LowerTop);
+        var bottom = ByteText.Bytes(workspace.LowerBottom);
+        foreach (var (isTop, entry) in Lower)
+        {
+            entry.TryApply(isTop ? top : bottom);
+        }
+    }
+
+    public string DescribeLower() => string.Join(
+        '\n',
+        Lower.Select(item => (item.Top ? "  lower1: " : "  lower2: ") + item.Entry));
+
+    private List<(bool, ChangeOperation)> GenerateLower(bool top)
+    {
+        var entries = new List<(bool, ChangeOperation)>();
+        for (var count = _random.Next(3, 16); count > 0; count--)
+        {
+            var path = _random.NextDouble() < 0.2 ? DeepPath() : NewPath();
+            foreach (var parent in Parents(path))
+            {
+                entries.Add((top, new ChangeOperation(ChangeKind.MakeDirectory, parent) { Number = 0x1ED }));
+                _knownDirectories.Add(parent);
+            }
+            var roll = _random.NextDouble();
+            if (top && roll < 0.08)
+            {
+                // A whiteout or an opaque directory in the upper of the two lower layers.
+                entries.Add((top, new ChangeOperation(ChangeKind.MakeWhiteout, path)));
+                continue;
+            }
+            if (top && roll < 0.14)
+            {
+                entries.Add((top, new ChangeOperation(ChangeKind.MakeDirectory, path) { Number = 0x1ED }));
+                _knownDirectories.Add(path);
+                entries.Add((top, new ChangeOperation(ChangeKind.SetXattr, path)
+                {
+                    Other = "trusted.overlay.opaque"u8.ToArray(),
+                    Data = "y"u8.ToArray(),
+                }));
+                continue;
+            }
+            if (roll >= 0.65 && roll < 0.85)
+            {
+                _knownDirectories.Add(path);
+            }
+            entries.Add((top, roll < 0.65 ? RandomFile(path)
+                : roll < 0.85 ? new ChangeOperation(ChangeKind.MakeDirectory, path) { Number = 0x1ED }
+                : roll < 0.95 ? new ChangeOperation(ChangeKind.Symlink, path) { Other = RandomName() }
+                : new ChangeOperation(ChangeKind.MakeFifo, path)));
+            entries.AddRange(RandomMetadata(path).Select(change => (top, change)));
+            _knownPaths.Add(path);
+        }
+        return entries;
+    }
+
+    private List<ChangeOperation> GenerateChanges(int count)
+    {
+        var changes = new List<ChangeOperation>();
+        while (changes.Count < count)
+        {
+            var kind = s_changeKinds[_random.Next(s_changeKinds.Length)];
+            var creates = kind is ChangeKind.Create or ChangeKind.Symlink or ChangeKind.MakeDirectory
+                or ChangeKind.MakeFifo;
+            var path = creates
+                ? (_random.NextDouble() < 0.7 ? NewPath() : ExistingPath())
+                : (_random.NextDouble() < 0.9 ? ExistingPath() : NewPath());
+            var change = kind switch
+            {
+                ChangeKind.Create => RandomFile(path),
+                ChangeKind.Write => new ChangeOperation(ChangeKind.Write, path)
+                {
+                    Number = _random.NextDouble() < 0.2 ? _random.NextInt64(1L << 20, 1L << 33) : _random.Next(0, 8192),
+                    Data = RandomBytes(_random.Next(1, 3000)),
+                },
+                ChangeKind.Append => new ChangeOperation(ChangeKind.Append, path) { Data = RandomBytes(_random.Next(1, 600)) },
+                ChangeKind.Truncate => new ChangeOperation(ChangeKind.Truncate, path)
+                {
+                    Number = _random.NextDouble() < 0.2 ? _random.NextInt64(1L << 20, 1L << 34) : _random.Next(0, 5000),
+                },
+                ChangeKind.Rename => new ChangeOperation(ChangeKind.Rename, path)
+                {
+                    Other = _random.NextDouble() < 0.6 ? NewPath() : ExistingPath(),
+                },
+                ChangeKind.Link => new ChangeOperation(ChangeKind.Link, path) { Other = NewPath() },
+                ChangeKind.Symlink => new ChangeOperation(ChangeKind.Symlink, path) { Other = RandomName() },
+                ChangeKind.Remove => new ChangeOperation(ChangeKind.Remove, path),
+                ChangeKind.RemoveTreeAndRecreate => new ChangeOperation(ChangeKind.RemoveTreeAndRecreate, path),
+                ChangeKind.MakeDirectory => new ChangeOperation(ChangeKind.MakeDirectory, path)
+                {
+                    Number = s_modes[_random.Next(s_modes.Length)] | 0x1C0,
+                },
+                ChangeKind.MakeFifo => new ChangeOperation(ChangeKind.MakeFifo, path),
+                ChangeKind.RemoveXattr => new ChangeOperation(ChangeKind.RemoveXattr, path)
+                {
+                    Other = ByteText.Bytes(s_xattrNames[_random.Next(s_xattrNames.Length)]),
+                },
+                _ => RandomMetadata(path, always: true)[0],
+            };
+            changes.Add(change);
+            if (kind is ChangeKind.MakeDirectory or ChangeKind.RemoveTreeAndRecreate)
+            {
+                _knownDirectories.Add(path);
+            }
+            if (kind is ChangeKind.Rename or ChangeKind.Link)
+            {
+                _knownPaths.Add(change.Other);
+            }
+            _knownPaths.Add(path);
+        }
+        return changes;
+    }
+
+    private ChangeOperation RandomFile(byte[] path) =>
+        new(ChangeKind.Create, path) { Data = RandomBytes(_random.NextDouble() < 0.1 ? 0 : _random.Next(1, 5000)) };
+
+    // Zero or more of chmod, chown, setxattr and set-mtime; with always, exactly one.
+    private List<ChangeOperation> RandomMetadata(byte[] path, bool always = false)
+    {
+        var changes = new List<ChangeOperation>();
+        var kinds = new[] { ChangeKind.ChangeMode, ChangeKind.ChangeOwner, ChangeKind.SetXattr, ChangeKind.SetTime };
+        foreach (var kind in always ? [kinds[_random.Next(kinds.Length)]] : kinds)
+        {
+            if (!always && _random.NextDouble() > 0.3)
+            {
+                continue;
+            }
+            changes.Add(kind switch
+            {
+                ChangeKind.ChangeMode => new ChangeOperation(kind, path) { Number = s_modes[_random.Next(s_modes.Length)] },
+                ChangeKind.ChangeOwner => new ChangeOperation(kind, path)
+                {
+                    Number = s_ids[_random.Next(s_ids.Length)],
+                    Number2 = s_ids[_random.Next(s_ids.Length)],
+                },
+                ChangeKind.SetXattr => new ChangeOperation(kind, path)
+                {
+                    Other = ByteText.Bytes(s_xattrNames[_random.Next(s_xattrNames.Length)]),
+                    Data = RandomBytes(_random.Next(0, 40)),
+                },
+                _ => new ChangeOperation(kind, path)
+                {
+                    Number = _random.NextInt64(-2_000_000_000L, 4_000_000_000L),
+                    Number2 = _random.NextDouble() < 0.3 ? 0 : _random.Next(0, 1_000_000_000),
+                },
+            });
+        }
+        return changes;
+    }
+
+    private byte[] ExistingPath() =>
+        _knownPaths.Count > 0 ? _knownPaths[_random.Next(_knownPaths.Count)] : NewPath();
+
+    // A name in a known directory (the root is one), which may or may not exist by then.
+    private byte[] NewPath() =>
+        ByteText.Join(_knownDirectories[_random.Next(_knownDirectories.Count)], RandomName());
+
+    private byte[] DeepPath()
+    {
+        var path = RandomName();
+        for (var depth = _random.Next(1, 4); depth > 0; depth--)
+        {
+            path = ByteText.Join(path, RandomName());
+        }
+        return path;
+    }
+
+    private byte[] RandomName() => s_names[_random.Next(s_names.Length)];
+
+    private byte[] RandomBytes(int length)
+    {
+        var bytes = new byte[length];
+        _random.NextBytes(bytes);
+        return bytes;
+    }
+
+    private static IEnumerable<byte[]> Parents(byte[] path)
+    {
+        for (var i = 0; i < path.Length; i++)
+        {
+            if (path[i] == (byte)'/')
+            {
+                yield return path[..i];
+            }
+        }
+    }
+
+    public override string ToString() => Seed.ToString(CultureInfo.InvariantCulture);
+}
