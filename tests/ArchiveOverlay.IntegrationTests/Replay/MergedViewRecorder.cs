@@ -47,7 +47,7 @@ internal sealed class MergedViewRecorder
                     frame.Entry.Children.Add(new ViewEntry
                     {
                         Name = name,
-                        Kind = "name readdir lists but lookup cannot find",
+                        Kind = ViewEntry.UnreachableKind,
                         Facts = [],
                         Parent = frame.Entry,
                     });

@@ -6,6 +6,12 @@ namespace ArchiveOverlay.IntegrationTests.Replay;
 /// </summary>
 internal sealed class ViewEntry
 {
+    /// <summary>
+    /// The kind of a name readdir lists but lookup cannot find: a whiteout the kernel passes
+    /// through, in a directory that is not merged with a layer below.
+    /// </summary>
+    public const string UnreachableKind = "name readdir lists but lookup cannot find";
+
     public required byte[] Name { get; init; }
 
     public required string Kind { get; init; }
