@@ -90,10 +90,13 @@ public static class Log
     }
 
     public static void SocketSkipped(string path) =>
-        Write(LogLevel.Debug, $"socket '{path}' skipped");
+        Write(LogLevel.Debug, $"socket '{path}' left out");
 
     public static void SocketsLeftOut(string archive, int count) =>
-        Write(LogLevel.Warning, $"archive '{archive}' leaves out {count} socket(s)", ("archive", archive));
+        Write(
+            LogLevel.Warning,
+            $"archive '{archive}' leaves out {count} socket(s)",
+            ("archive", archive));
 
     public static void OwnershipNotKept(string archive, int count, string firstPath, string reason) =>
         Write(

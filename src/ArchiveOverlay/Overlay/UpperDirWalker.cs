@@ -114,17 +114,33 @@ public sealed class UpperDirWalker : IDisposable
         var status = FileStatus.LStat(parentFd, name, path.Span);
         CheckNotExcluded(status, path.Span);
         var kind = Classify(status);
+        var isSocket = kind == EntryKind.Socket;
+        if (kind == EntryKind.Whiteout && parent.MaterializeOpaqueName is not null)
+        {
+            // Inside a directory stored opaque, a whiteout hides nothing, and the kernel would list
+            // it: readdir of a directory without lower layers is not filtered.
+            return null;
+        }
         if (kind == EntryKind.Socket)
         {
+            // A socket cannot be archived. Where it hid a lower entry of the same name, a whiteout
+            // in its place keeps that hidden; elsewhere a whiteout would show up in readdir.
             SkipSocket(path.Span);
-            return null;
+            if (parent.MaterializeOpaqueName is not null || !LowerHas(parent, name, path.Span))
+            {
+                return null;
+            }
+            kind = EntryKind.Whiteout;
+            status = status with { Mode = LibC.S_IFCHR, RdevMajor = 0, RdevMinor = 0 };
         }
         if (kind == EntryKind.Directory)
         {
             return EnterUpperDirectory(chain, parent, name, path, status, visitor);
         }
 
-        var attributes = OverlayAttributes.From(Xattr.ReadAll(parentFd, name, path.Span), _flavor);
+        var attributes = isSocket
+            ? OverlayAttributes.From([], _flavor)
+            : OverlayAttributes.From(Xattr.ReadAll(parentFd, name, path.Span), _flavor);
         MergedDirectory? dataDirectory = null;
         (int, byte[])? contentSource = null;
         if (attributes.IsMetacopy && kind == EntryKind.RegularFile)
@@ -282,6 +298,16 @@ public sealed class UpperDirWalker : IDisposable
             return redirect[0] == (byte)'/' ? redirect[1..] : Join(parent.LowerPath ?? [], redirect);
         }
         return parent.LowerPath is null ? null : Join(parent.LowerPath, name);
+    }
+
+    private bool LowerHas(Frame parent, byte[] name, ReadOnlySpan<byte> path)
+    {
+        if (parent.LowerPath is null || _lowerDirs.Count == 0)
+        {
+            return false;
+        }
+        using var lower = Layers(path).OpenDirectory(parent.LowerPath);
+        return lower.TryResolve(name, out _);
     }
 
     private LowerLayers Layers(ReadOnlySpan<byte> path)
