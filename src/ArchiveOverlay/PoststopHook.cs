@@ -45,6 +45,7 @@ public static class PoststopHook
         var failures = 0;
         foreach (var (name, fields) in archives)
         {
+            // After a termination signal the remaining archives are reported, not attempted.
             if (!TryArchive(name, fields, config))
             {
                 failures++;

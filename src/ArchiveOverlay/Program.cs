@@ -4,6 +4,7 @@ using ArchiveOverlay;
 using ArchiveOverlay.Cli;
 using ArchiveOverlay.Logging;
 using ArchiveOverlay.Oci;
+using ArchiveOverlay.Platform;
 
 [assembly: SupportedOSPlatform("linux")]
 
@@ -33,6 +34,7 @@ if (options.ShowVersion)
 
 ILogSink[] sinks = options.Syslog ? [new StderrSink(), new SyslogSink()] : [new StderrSink()];
 Log.Configure(options.LogLevel, sinks);
+TerminationRequest.Register();
 try
 {
     using var stdin = Console.OpenStandardInput();

@@ -168,6 +168,7 @@ public sealed class DirectoryCopyWriter : IArchiveWriter
         var copied = 0L;
         while (offset < end)
         {
+            TerminationRequest.ThrowIfRequested();
             var read = RandomAccess.Read(source, buffer.AsSpan(0, (int)Math.Min(buffer.Length, end - offset)), offset);
             if (read == 0)
             {

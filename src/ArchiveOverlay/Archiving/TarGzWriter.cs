@@ -118,6 +118,7 @@ public sealed class TarGzWriter : IArchiveWriter
         var end = offset + length;
         while (offset < end)
         {
+            TerminationRequest.ThrowIfRequested();
             var wanted = (int)Math.Min(_copyBuffer.Length, end - offset);
             var read = RandomAccess.Read(file, _copyBuffer.AsSpan(0, wanted), offset);
             if (read == 0)

@@ -67,6 +67,7 @@ public sealed class UpperDirWalker : IDisposable
         {
             while (frames.Count > 0)
             {
+                TerminationRequest.ThrowIfRequested();
                 var frame = frames.Peek();
                 if (frame.NextIndex == frame.Names.Count)
                 {
