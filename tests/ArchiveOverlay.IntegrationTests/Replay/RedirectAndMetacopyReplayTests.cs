@@ -1,0 +1,165 @@
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ArchiveOverlay.IntegrationTests.Replay;
+
+/// <summary>
+/// Upperdirs that point into the lower layers: renamed directories (redirect_dir=on) and
+/// metadata-only copy-ups (metacopy=on). The archive must stand on its own, so its replay is
+/// mounted with default options and must still show what the container saw.
+/// </summary>
+public sealed class RedirectAndMetacopyReplayTests
+{
+    private static readonly string[] s_redirect = ["redirect_dir=on"];
+    private static readonly string[] s_metacopy = ["redirect_dir=on", "metacopy=on"];
+
+    private readonly ITestOutputHelper _output;
+
+    public RedirectAndMetacopyReplayTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    /// <code>
+    /// lower2: a/b/c/file, a/b/other, z/
+    /// change: mv a/b/c z/c (an absolute redirect); mv a renamed; mv renamed again;
+    ///         mv again/b again/b2; echo > again/b2/new
+    /// </code>
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void RenamesOfRenamedDirectoriesReplay(string method)
+    {
+        using var replay = new ReplayWorkspace(s_redirect);
+        ReplayWorkspace.RunScript(replay.LowerBottom, """
+            mkdir -p a/b/c z
+            echo f > a/b/c/file
+            echo o > a/b/other
+            """);
+        replay.ChangeThroughMount("""
+            mv a/b/c z/c
+            mv a renamed
+            mv renamed again
+            mv again/b again/b2
+            echo new > again/b2/new
+            """);
+        AssertUpperHas(replay, "z/c", "trusted.overlay.redirect");
+        AssertUpperHas(replay, "again/b2", "trusted.overlay.redirect");
+
+        AssertFaithful(replay, method);
+    }
+
+    /// <code>
+    /// lower2: old/keep, old/sub/gone, old/sub/stays, old/deleted/x
+    /// change: mv old new; rm -rf new/sub && mkdir new/sub (opaque inside a redirect);
+    ///         rm -r new/deleted; chmod 700 new; touch -d 1999 new
+    /// </code>
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void OpaqueDirectoryInsideARenamedDirectoryReplays(string method)
+    {
+        using var replay = new ReplayWorkspace(s_redirect);
+        ReplayWorkspace.RunScript(replay.LowerBottom, """
+            mkdir -p old/sub old/deleted
+            echo k > old/keep
+            echo g > old/sub/gone
+            echo s > old/sub/stays
+            echo x > old/deleted/x
+            """);
+        replay.ChangeThroughMount("""
+            mv old new
+            rm -rf new/sub
+            mkdir new/sub
+            echo fresh > new/sub/fresh
+            rm -r new/deleted
+            chmod 700 new
+            touch -d '1999-12-31 23:59:59.5 UTC' new
+            """);
+
+        AssertFaithful(replay, method);
+    }
+
+    /// <code>
+    /// lower2: sparse (1 TiB, data at 0 and 700 GiB)
+    /// change (metacopy=on): chown 1:2 sparse (only metadata is copied up)
+    /// </code>
+    /// The archive reads the data from the lower file; it must keep the holes.
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void MetadataOnlyCopyUpOfASparseTerabyteFileStaysSmall(string method)
+    {
+        using var replay = new ReplayWorkspace(s_metacopy);
+        ReplayWorkspace.RunScript(replay.LowerBottom, """
+            truncate -s 1T sparse
+            python3 -c "import os; fd = os.open('sparse', os.O_WRONLY); os.pwrite(fd, b'start', 0); os.pwrite(fd, b'far', 700 << 30)"
+            """);
+        replay.ChangeThroughMount("chown 1:2 sparse");
+        AssertUpperHas(replay, "sparse", "trusted.overlay.metacopy");
+
+        AssertFaithful(replay, method, TimeSpan.FromSeconds(30));
+
+        if (method == ReplayWorkspace.TarGz)
+        {
+            var size = new FileInfo(replay.ArchivePath(method)).Length;
+            Assert.True(size < 1024 * 1024, $"the tar.gz has {size} bytes");
+        }
+        else
+        {
+            var copied = ByteText.Bytes(Path.Combine(replay.ArchivePath(method), "sparse"));
+            var blocks = Posix.Stat(ReplayLibC.AT_FDCWD, copied).Blocks;
+            Assert.True(blocks * 512 < 1024 * 1024, $"the copied 1 TiB file allocates {blocks} blocks");
+        }
+    }
+
+    /// <code>
+    /// lower1: dir/top-file
+    /// lower2: dir/bottom-file, dir/shadowed, linked (2 links: linked, linked-too)
+    /// change (metacopy=on): chown dir/bottom-file and dir/top-file; mv dir moved;
+    ///         mv moved/bottom-file renamed-file (a file redirect); chmod 600 linked
+    /// </code>
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void MetadataOnlyCopyUpsInRenamedDirectoriesReplay(string method)
+    {
+        using var replay = new ReplayWorkspace(s_metacopy);
+        ReplayWorkspace.RunScript(replay.LowerTop, """
+            mkdir dir
+            echo top > dir/top-file
+            """);
+        ReplayWorkspace.RunScript(replay.LowerBottom, """
+            mkdir dir
+            echo bottom > dir/bottom-file
+            echo shadowed > dir/top-file
+            echo linked > linked
+            ln linked linked-too
+            """);
+        replay.ChangeThroughMount("""
+            chown 5:5 dir/bottom-file dir/top-file
+            mv dir moved
+            mv moved/bottom-file renamed-file
+            chmod 600 linked
+            """);
+        AssertUpperHas(replay, "moved", "trusted.overlay.redirect");
+        AssertUpperHas(replay, "renamed-file", "trusted.overlay.metacopy");
+        AssertUpperHas(replay, "renamed-file", "trusted.overlay.redirect");
+
+        AssertFaithful(replay, method);
+    }
+
+    // The kernel wrote the xattr the scenario is about, so the scenario tests what it says.
+    private static void AssertUpperHas(ReplayWorkspace replay, string path, string xattr)
+    {
+        var xattrs = Posix.ReadXattrs(ByteText.Bytes(Path.Combine(replay.Upper, path)));
+        Assert.True(xattrs.ContainsKey(xattr), $"upperdir entry '{path}' has no {xattr}: {string.Join(", ", xattrs.Keys)}");
+    }
+
+    private void AssertFaithful(ReplayWorkspace replay, string method, TimeSpan? restoreTimeLimit = null)
+    {
+        var result = replay.Replay(method, restoreTimeLimit);
+        _output.WriteLine($"{method}: {result.Before.Entries.Count()} paths ({result.Timings})");
+        Assert.True(result.IsFaithful, result.Explain());
+    }
+}
