@@ -149,6 +149,64 @@ public sealed class RedirectAndMetacopyReplayTests
         AssertFaithful(replay, method);
     }
 
+    /// <code>
+    /// lower1: a/ (opaque) with a/b/x1
+    /// lower2: a/b/y2 (hidden: a/ above is opaque), a/b/sub/z2
+    /// change (redirect_dir=on): mv a/b c (c redirects to /a/b)
+    /// </code>
+    /// Following a redirect stops at an opaque directory on the way, not only at the end
+    /// (overlayfs: an opaque directory hides everything below it, its subdirectories included).
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void RedirectThroughAnOpaqueLowerDirectoryReplays(string method)
+    {
+        using var replay = new ReplayWorkspace(s_redirect);
+        ReplayWorkspace.RunScript(replay.LowerTop, """
+            mkdir -p a/b
+            echo 1 > a/b/x1
+            setfattr -n trusted.overlay.opaque -v y a
+            """);
+        ReplayWorkspace.RunScript(replay.LowerBottom, """
+            mkdir -p a/b/sub
+            echo 2 > a/b/y2
+            echo 2 > a/b/sub/z2
+            """);
+        replay.ChangeThroughMount("mv a/b c");
+        AssertUpperHas(replay, "c", "trusted.overlay.redirect");
+
+        var result = AssertFaithful(replay, method);
+        Assert.Null(result.After!.Find("c/y2"));
+    }
+
+    /// <code>
+    /// lower2: dir/file, dir/sub/deep
+    /// change (metacopy=on): mv dir moved; chown moved/file; mv moved/sub sub2;
+    ///         chmod 600 sub2/deep (metadata-only copy-ups below renamed directories)
+    /// </code>
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void MetadataOnlyCopyUpsBelowRenamedDirectoriesReplay(string method)
+    {
+        using var replay = new ReplayWorkspace(s_metacopy);
+        ReplayWorkspace.RunScript(replay.LowerBottom, """
+            mkdir -p dir/sub
+            echo file > dir/file
+            echo deep > dir/sub/deep
+            """);
+        replay.ChangeThroughMount("""
+            mv dir moved
+            chown 5:6 moved/file
+            mv moved/sub sub2
+            chmod 600 sub2/deep
+            """);
+        AssertUpperHas(replay, "moved/file", "trusted.overlay.metacopy");
+        AssertUpperHas(replay, "sub2/deep", "trusted.overlay.metacopy");
+
+        AssertFaithful(replay, method);
+    }
+
     // The kernel wrote the xattr the scenario is about, so the scenario tests what it says.
     private static void AssertUpperHas(ReplayWorkspace replay, string path, string xattr)
     {
@@ -156,10 +214,11 @@ public sealed class RedirectAndMetacopyReplayTests
         Assert.True(xattrs.ContainsKey(xattr), $"upperdir entry '{path}' has no {xattr}: {string.Join(", ", xattrs.Keys)}");
     }
 
-    private void AssertFaithful(ReplayWorkspace replay, string method, TimeSpan? restoreTimeLimit = null)
+    private ReplayResult AssertFaithful(ReplayWorkspace replay, string method, TimeSpan? restoreTimeLimit = null)
     {
         var result = replay.Replay(method, restoreTimeLimit);
         _output.WriteLine($"{method}: {result.Before.Entries.Count()} paths ({result.Timings})");
         Assert.True(result.IsFaithful, result.Explain());
+        return result;
     }
 }
