@@ -88,21 +88,22 @@ public sealed class LowerLayers : IDisposable
     public void Dispose() => _layers.ForEach(layer => layer.Dispose());
 
     // Walks a path in one layer. The directory is null when this layer does not have it as a directory;
-    // HidesBelow says that layers further down must not be consulted.
+    // HidesBelow says that layers further down must not be consulted: a whiteout or a file on the
+    // way, or an opaque directory on the way or at the end.
     private static LayerOutcome OpenInLayer(int layerFd, ReadOnlySpan<byte> lowerPath, out FileDescriptor? directory)
     {
         directory = FileDescriptor.OpenDirectory(layerFd, "."u8, lowerPath);
+        var opaqueOnTheWay = false;
         foreach (var component in Components(lowerPath))
         {
             if (!TryLStat(directory.Value, component, lowerPath, out var status))
             {
                 directory.Dispose();
                 directory = null;
-                return LayerOutcome.Continue;
+                return opaqueOnTheWay ? LayerOutcome.HidesBelow : LayerOutcome.Continue;
             }
             if (status.Kind != FileKind.Directory)
             {
-                // A whiteout or a file here hides whatever lies at this path further down.
                 directory.Dispose();
                 directory = null;
                 return LayerOutcome.HidesBelow;
@@ -110,8 +111,9 @@ public sealed class LowerLayers : IDisposable
             var child = FileDescriptor.OpenDirectory(directory.Value, component, lowerPath);
             directory.Dispose();
             directory = child;
+            opaqueOnTheWay |= MergedDirectory.IsOpaque(directory.Value, lowerPath);
         }
-        return MergedDirectory.IsOpaque(directory.Value, lowerPath) ? LayerOutcome.HidesBelow : LayerOutcome.Continue;
+        return opaqueOnTheWay ? LayerOutcome.HidesBelow : LayerOutcome.Continue;
     }
 
     internal static bool TryLStat(
