@@ -45,6 +45,7 @@ public sealed class GeneratedReplayTests
         var failures = new List<string>();
         var applied = 0;
         var refused = 0;
+        var coverage = new SortedDictionary<string, int>(StringComparer.Ordinal);
 
         for (var seed = firstSeed; seed < firstSeed + count; seed++)
         {
@@ -52,6 +53,10 @@ public sealed class GeneratedReplayTests
             var results = Run(scenario.Lower, scenario.Changes, options, s_methods, out var outcome);
             applied += outcome.Applied;
             refused += outcome.Refused;
+            foreach (var feature in outcome.Features)
+            {
+                coverage[feature] = coverage.GetValueOrDefault(feature) + 1;
+            }
             foreach (var result in results.Where(result => !result.IsFaithful))
             {
                 failures.Add(failures.Count < MinimizedFailures
@@ -63,7 +68,9 @@ public sealed class GeneratedReplayTests
         _output.WriteLine(
             $"{count} scenarios from seed {firstSeed}, mount options '{string.Join(',', options)}': "
                 + $"{applied} changes applied, {refused} refused by the kernel, "
-                + $"{failures.Count} unfaithful replays, {watch.Elapsed.TotalSeconds:F1} s");
+                + $"{failures.Count} unfaithful replays, {watch.Elapsed.TotalSeconds:F1} s\n"
+                + "scenarios whose upperdir holds: "
+                + string.Join(", ", coverage.Select(pair => $"{pair.Key} {pair.Value}")));
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
     }
 
@@ -73,7 +80,7 @@ public sealed class GeneratedReplayTests
         IReadOnlyList<ChangeOperation> changes,
         IReadOnlyList<string> options,
         IReadOnlyList<string> methods,
-        out (int Applied, int Refused) outcome)
+        out (int Applied, int Refused, IReadOnlySet<string> Features) outcome)
     {
         using var workspace = new ReplayWorkspace(options);
         var top = ByteText.Bytes(workspace.LowerTop);
@@ -88,7 +95,7 @@ public sealed class GeneratedReplayTests
             var root = ByteText.Bytes(mountPoint);
             applied = changes.Count(change => change.TryApply(root));
         });
-        outcome = (applied, changes.Count - applied);
+        outcome = (applied, changes.Count - applied, UpperFeatures(workspace.Upper));
         var results = new List<ReplayResult>();
         foreach (var method in methods)
         {
@@ -106,6 +113,31 @@ public sealed class GeneratedReplayTests
             }
         }
         return results;
+    }
+
+    // What the kernel wrote to the upperdir, to show what the generated scenarios exercised.
+    private static HashSet<string> UpperFeatures(string upper)
+    {
+        var features = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in MergedViewRecorder.Record(upper).Entries)
+        {
+            if (entry.Fact("device") == "0,0")
+            {
+                features.Add("whiteouts");
+            }
+            if (entry.Kind == "file" && entry.Fact("hard-link-group") is not null)
+            {
+                features.Add("hard links");
+            }
+            foreach (var feature in new[] { "opaque", "redirect", "metacopy" })
+            {
+                if (entry.Fact($"xattr trusted.overlay.{feature}") is not null)
+                {
+                    features.Add(feature);
+                }
+            }
+        }
+        return features;
     }
 
     private static ReplayResult Crashed(string method, Exception e) =>

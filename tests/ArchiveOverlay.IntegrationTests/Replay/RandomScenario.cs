@@ -68,13 +68,17 @@ internal sealed class RandomScenario
         var entries = new List<(bool, ChangeOperation)>();
         for (var count = _random.Next(3, 16); count > 0; count--)
         {
-            var path = _random.NextDouble() < 0.2 ? DeepPath() : NewPath();
+            var roll = _random.NextDouble();
+            var hidesBottom = top && roll < 0.14;
+            // A whiteout or an opaque directory in lower1 mostly hides something of lower2.
+            var path = hidesBottom && _random.NextDouble() < 0.7 ? ExistingPath(directory: roll >= 0.08)
+                : _random.NextDouble() < 0.2 ? DeepPath()
+                : NewPath();
             foreach (var parent in Parents(path))
             {
                 entries.Add((top, new ChangeOperation(ChangeKind.MakeDirectory, parent) { Number = 0x1ED }));
                 _knownDirectories.Add(parent);
             }
-            var roll = _random.NextDouble();
             if (top && roll < 0.08)
             {
                 // A whiteout or an opaque directory in the upper of the two lower layers.
@@ -200,8 +204,12 @@ internal sealed class RandomScenario
         return changes;
     }
 
-    private byte[] ExistingPath() =>
-        _knownPaths.Count > 0 ? _knownPaths[_random.Next(_knownPaths.Count)] : NewPath();
+    // A path generated before; with directory, one made as a directory (never the root).
+    private byte[] ExistingPath(bool directory = false)
+    {
+        var (pool, first) = directory ? (_knownDirectories, 1) : (_knownPaths, 0);
+        return pool.Count > first ? pool[_random.Next(first, pool.Count)] : NewPath();
+    }
 
     // A name in a known directory (the root is one), which may or may not exist by then.
     private byte[] NewPath() =>
