@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Text;
 
 namespace ArchiveOverlay.IntegrationTests.Replay;
 
-/// <summary>File names are bytes: helpers to build them and to show them with \xNN escapes.</summary>
+/// <summary>File names are bytes: helpers to build them and to show them with \xNN escapes.
+/// </summary>
 internal static class ByteText
 {
     /// <summary>The UTF-8 bytes of a string.</summary>
@@ -34,7 +36,7 @@ internal static class ByteText
             }
             else
             {
-                builder.Append(@"\x").Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+                builder.Append(@"\x").Append(b.ToString("x2", CultureInfo.InvariantCulture));
             }
         }
         return builder.ToString();

@@ -20,6 +20,7 @@ internal enum ChangeKind
     MakeFifo,
     SetTime,
 
-    /// <summary>A 0/0 character device: only in lower layers, a mount makes whiteouts itself.</summary>
+    /// <summary>A 0/0 character device: lower layers only, a mount makes its own whiteouts.
+    /// </summary>
     MakeWhiteout,
 }

@@ -23,7 +23,8 @@ internal sealed record ChangeOperation(ChangeKind Kind, byte[] Path)
     /// <summary>gid or nanoseconds, by kind.</summary>
     public long Number2 { get; init; }
 
-    /// <summary>Applies the change below the mount point; false when the kernel refused it.</summary>
+    /// <summary>Applies the change below the mount point; false when the kernel refused it.
+    /// </summary>
     public bool TryApply(byte[] mountPoint)
     {
         var path = ByteText.Join(mountPoint, Path);
@@ -50,7 +51,7 @@ internal sealed record ChangeOperation(ChangeKind Kind, byte[] Path)
             ChangeKind.Truncate => Invariant($"truncate {path} to {Number}"),
             ChangeKind.ChangeMode => $"chmod {Convert.ToString(Number, 8)} {path}",
             ChangeKind.ChangeOwner => Invariant($"lchown {Number}:{Number2} {path}"),
-            ChangeKind.SetXattr => $"setxattr {path} {ByteText.Display(Other)}=0x{Convert.ToHexStringLower(Data)}",
+            ChangeKind.SetXattr => $"setxattr {path} {ByteText.Display(Other)}={Hex(Data)}",
             ChangeKind.RemoveXattr => $"removexattr {path} {ByteText.Display(Other)}",
             ChangeKind.Rename => $"rename {path} -> {other}",
             ChangeKind.Link => $"link {path} as {other}",
@@ -179,7 +180,10 @@ internal sealed record ChangeOperation(ChangeKind Kind, byte[] Path)
     }
 
     private string DescribeData() =>
-        Data.Length <= 16 ? $"0x{Convert.ToHexStringLower(Data)}" : Invariant($"{Data.Length} bytes");
+        Data.Length <= 16 ? Hex(Data) : Invariant($"{Data.Length} bytes");
 
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    private static string Hex(byte[] bytes) => "0x" + Convert.ToHexStringLower(bytes);
+
+    private static string Invariant(FormattableString text) =>
+        text.ToString(CultureInfo.InvariantCulture);
 }

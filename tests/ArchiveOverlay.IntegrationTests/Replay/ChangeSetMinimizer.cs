@@ -6,7 +6,10 @@ namespace ArchiveOverlay.IntegrationTests.Replay;
 /// </summary>
 internal static class ChangeSetMinimizer
 {
-    public static List<T> Minimize<T>(IReadOnlyList<T> items, Func<IReadOnlyList<T>, bool> stillFails, ref int attemptsLeft)
+    public static List<T> Minimize<T>(
+        IReadOnlyList<T> items,
+        Func<IReadOnlyList<T>, bool> stillFails,
+        ref int attemptsLeft)
     {
         var current = items.ToList();
         var droppedAny = true;

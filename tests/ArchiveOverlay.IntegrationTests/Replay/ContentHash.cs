@@ -5,8 +5,9 @@ namespace ArchiveOverlay.IntegrationTests.Replay;
 
 /// <summary>
 /// Hashes what a reader of a file sees without reading its holes: only 64 KiB chunks that hold
-/// data (SEEK_DATA) and are not all zeros count, with their offsets. Where the holes lie, or whether
-/// zeros are stored or left as holes, does not change the hash; a 1 TiB sparse file costs a few reads.
+/// data (SEEK_DATA) and are not all zeros count, with their offsets. Where the holes lie, or
+/// whether zeros are stored or left as holes, does not change the hash; a 1 TiB sparse file costs
+/// a few reads.
 /// </summary>
 internal static class ContentHash
 {
@@ -27,7 +28,8 @@ internal static class ContentHash
                 break;
             }
             var dataEnd = Math.Min(Posix.SeekHole(fd, dataStart, displayPath), size);
-            for (var start = Math.Max(dataStart / ChunkSize * ChunkSize, hashedUpTo); start < dataEnd; start += ChunkSize)
+            var firstChunk = Math.Max(dataStart / ChunkSize * ChunkSize, hashedUpTo);
+            for (var start = firstChunk; start < dataEnd; start += ChunkSize)
             {
                 var length = (int)Math.Min(ChunkSize, size - start);
                 ReadFully(fd, chunk.AsSpan(0, length), start, displayPath);
@@ -44,7 +46,11 @@ internal static class ContentHash
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..32];
     }
 
-    private static void ReadFully(int fd, Span<byte> buffer, long offset, ReadOnlySpan<byte> displayPath)
+    private static void ReadFully(
+        int fd,
+        Span<byte> buffer,
+        long offset,
+        ReadOnlySpan<byte> displayPath)
     {
         while (!buffer.IsEmpty)
         {

@@ -11,7 +11,8 @@ namespace ArchiveOverlay.IntegrationTests.Replay;
 /// mounted overlay, then both archive methods replayed. Environment:
 /// ARCHIVE_OVERLAY_REPLAY_COUNT (scenarios, default 200), ARCHIVE_OVERLAY_REPLAY_SEED (the first
 /// seed, default 20261204; scenario i uses seed + i) and ARCHIVE_OVERLAY_REPLAY_MOUNT_OPTIONS
-/// (extra options of the container's mount, such as "redirect_dir=on,metacopy=on"; none by default).
+/// (extra options of the container's mount, such as "redirect_dir=on,metacopy=on"; none by
+/// default).
 /// A failure names its seed and shows the change set and lower layers shrunk to what still fails.
 /// </summary>
 [Trait("Category", "Generated")]
@@ -50,7 +51,8 @@ public sealed class GeneratedReplayTests
         for (var seed = firstSeed; seed < firstSeed + count; seed++)
         {
             var scenario = new RandomScenario(seed);
-            var results = Run(scenario.Lower, scenario.Changes, options, s_methods, out var outcome);
+            var results = Run(
+                scenario.Lower, scenario.Changes, options, s_methods, out var outcome);
             applied += outcome.Applied;
             refused += outcome.Refused;
             foreach (var feature in outcome.Features)
@@ -66,7 +68,8 @@ public sealed class GeneratedReplayTests
         }
 
         _output.WriteLine(
-            $"{count} scenarios from seed {firstSeed}, mount options '{string.Join(',', options)}': "
+            $"{count} scenarios from seed {firstSeed}, "
+                + $"mount options '{string.Join(',', options)}': "
                 + $"{applied} changes applied, {refused} refused by the kernel, "
                 + $"{failures.Count} unfaithful replays, {watch.Elapsed.TotalSeconds:F1} s\n"
                 + "scenarios whose upperdir holds: "
@@ -151,30 +154,45 @@ public sealed class GeneratedReplayTests
         string method) =>
         !Run(lower, changes, options, [method], out _)[0].IsFaithful;
 
-    private static string Minimize(RandomScenario scenario, ReplayResult original, string[] options)
+    private static string Minimize(
+        RandomScenario scenario,
+        ReplayResult original,
+        string[] options)
     {
         var method = original.Method;
         var attemptsLeft = MinimizeAttempts;
         var changes = ChangeSetMinimizer.Minimize(
-            scenario.Changes, candidate => Fails(scenario.Lower, candidate, options, method), ref attemptsLeft);
+            scenario.Changes,
+            candidate => Fails(scenario.Lower, candidate, options, method),
+            ref attemptsLeft);
         var lower = ChangeSetMinimizer.Minimize(
-            scenario.Lower, candidate => Fails(candidate, changes, options, method), ref attemptsLeft);
+            scenario.Lower,
+            candidate => Fails(candidate, changes, options, method),
+            ref attemptsLeft);
         var minimized = Run(lower, changes, options, [method], out _)[0];
 
         var report = new StringBuilder();
         report.Append(CultureInfo.InvariantCulture, $"seed {scenario.Seed}, method {method}");
-        report.Append(CultureInfo.InvariantCulture, $" (reproduce: {SeedVariable}={scenario.Seed} {CountVariable}=1");
+        report.Append(
+            CultureInfo.InvariantCulture,
+            $" (reproduce: {SeedVariable}={scenario.Seed} {CountVariable}=1");
         if (options.Length > 0)
         {
-            report.Append(CultureInfo.InvariantCulture, $" {OptionsVariable}={string.Join(',', options)}");
+            report.Append(
+                CultureInfo.InvariantCulture,
+                $" {OptionsVariable}={string.Join(',', options)}");
         }
         report.Append(")\n");
-        report.Append(CultureInfo.InvariantCulture, $"lower layers, {lower.Count} of {scenario.Lower.Count} entries:\n");
+        report.Append(
+            CultureInfo.InvariantCulture,
+            $"lower layers, {lower.Count} of {scenario.Lower.Count} entries:\n");
         foreach (var (top, entry) in lower)
         {
             report.Append(top ? "  lower1: " : "  lower2: ").Append(entry).Append('\n');
         }
-        report.Append(CultureInfo.InvariantCulture, $"changes, {changes.Count} of {scenario.Changes.Count}:\n");
+        report.Append(
+            CultureInfo.InvariantCulture,
+            $"changes, {changes.Count} of {scenario.Changes.Count}:\n");
         foreach (var change in changes)
         {
             report.Append("  ").Append(change).Append('\n');
@@ -184,7 +202,10 @@ public sealed class GeneratedReplayTests
     }
 
     private static int ReadNumber(string variable, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(variable), CultureInfo.InvariantCulture, out var value)
+        int.TryParse(
+            Environment.GetEnvironmentVariable(variable),
+            CultureInfo.InvariantCulture,
+            out var value)
             ? value
             : fallback;
 }

@@ -95,11 +95,7 @@ public sealed class LargeTreeReplayTests
 
     private void AssertFaithful(ReplayWorkspace replay, string method, int expectedPaths)
     {
-        var watch = Stopwatch.StartNew();
-        var result = replay.Replay(method);
-        _output.WriteLine(
-            $"{method}: {result.Before.Entries.Count()} paths, replayed in {watch.Elapsed.TotalSeconds:F1} s ({result.Timings})");
-        Assert.True(result.IsFaithful, result.Explain());
+        var result = ReplayAssert.Faithful(replay, method, _output);
         Assert.Equal(expectedPaths, result.After!.Entries.Count());
     }
 }

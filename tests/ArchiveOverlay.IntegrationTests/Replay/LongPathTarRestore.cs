@@ -81,7 +81,8 @@ internal static class LongPathTarRestore
                 elif member.issym():
                     os.symlink(os.fsencode(member.linkname), name)
                 elif member.islnk():
-                    os.link(os.path.join(os.fsencode(destination), os.fsencode(member.linkname)), name)
+                    first = os.path.join(os.fsencode(destination), os.fsencode(member.linkname))
+                    os.link(first, name)
                     continue
                 elif member.ischr() or member.isblk():
                     kind = stat.S_IFCHR if member.ischr() else stat.S_IFBLK

@@ -1,6 +1,7 @@
 namespace ArchiveOverlay.IntegrationTests.Replay;
 
-/// <summary>Everything a reader of a mounted overlay sees, as a tree of <see cref="ViewEntry"/>.</summary>
+/// <summary>Everything a reader of a mounted overlay sees, as a tree of <see cref="ViewEntry"/>.
+/// </summary>
 internal sealed class MergedView
 {
     private const int MaxShownDifferences = 60;
@@ -65,7 +66,10 @@ internal sealed class MergedView
     /// differing fact or path; entries of expected matched by <paramref name="leftOut"/> are not
     /// looked for in actual, nor are names of expected that readdir lists and lookup cannot find.
     /// </summary>
-    public static List<string> Differences(MergedView expected, MergedView actual, Func<ViewEntry, bool>? leftOut = null)
+    public static List<string> Differences(
+        MergedView expected,
+        MergedView actual,
+        Func<ViewEntry, bool>? leftOut = null)
     {
         var differences = new List<string>();
         var pending = new Stack<(ViewEntry Expected, ViewEntry Actual)>();
@@ -74,7 +78,9 @@ internal sealed class MergedView
         {
             var (left, right) = pending.Pop();
             CompareFacts(left, right, differences);
-            var expectedChildren = left.Children.Where(child => leftOut is null || !leftOut(child)).ToList();
+            var expectedChildren = left.Children
+                .Where(child => leftOut is null || !leftOut(child))
+                .ToList();
             var i = 0;
             var j = 0;
             while (i < expectedChildren.Count || j < right.Children.Count)
@@ -89,7 +95,8 @@ internal sealed class MergedView
                     var missing = expectedChildren[i++];
                     if (missing.Kind != ViewEntry.UnreachableKind)
                     {
-                        differences.Add($"{missing.DisplayPath}: missing after replay (was {missing.Kind})");
+                        differences.Add(
+                            $"{missing.DisplayPath}: missing after replay (was {missing.Kind})");
                     }
                 }
                 else if (order > 0)
@@ -113,24 +120,31 @@ internal sealed class MergedView
         var more = differences.Count > MaxShownDifferences
             ? $"\n  ... and {differences.Count - MaxShownDifferences} more"
             : "";
-        return $"{differences.Count} difference(s), expected (before archiving) != actual (after replay):\n"
+        return $"{differences.Count} difference(s), "
+            + "expected (before archiving) != actual (after replay):\n"
             + string.Join('\n', shown) + more;
     }
 
-    private static void CompareFacts(ViewEntry expected, ViewEntry actual, List<string> differences)
+    private static void CompareFacts(
+        ViewEntry expected,
+        ViewEntry actual,
+        List<string> differences)
     {
         if (expected.Facts.AsSpan().SequenceEqual(actual.Facts))
         {
             return;
         }
-        var keys = expected.Facts.Concat(actual.Facts).Select(Key).Distinct(StringComparer.Ordinal);
+        var keys = expected.Facts.Concat(actual.Facts)
+            .Select(Key)
+            .Distinct(StringComparer.Ordinal);
         foreach (var key in keys)
         {
             var before = expected.Fact(key);
             var after = actual.Fact(key);
             if (before != after)
             {
-                differences.Add($"{expected.DisplayPath}: {key} {before ?? "(none)"} != {after ?? "(none)"}");
+                differences.Add(
+                    $"{expected.DisplayPath}: {key} {before ?? "(none)"} != {after ?? "(none)"}");
             }
         }
     }

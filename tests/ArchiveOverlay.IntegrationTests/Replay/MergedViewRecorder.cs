@@ -7,7 +7,8 @@ namespace ArchiveOverlay.IntegrationTests.Replay;
 /// Records a mounted overlay as <see cref="MergedView"/>: per path the kind, permission bits
 /// (setuid, setgid, sticky included), owner, size, mtime with nanoseconds, symlink target, device
 /// numbers, xattrs, a content hash and which paths share an inode. The walk holds one directory
-/// descriptor at a time and climbs back with "..", so depth costs neither descriptors nor PATH_MAX.
+/// descriptor at a time and climbs back with "..", so depth costs neither descriptors nor
+/// PATH_MAX.
 /// </summary>
 internal sealed class MergedViewRecorder
 {
@@ -17,7 +18,8 @@ internal sealed class MergedViewRecorder
     {
     }
 
-    public static MergedView Record(string mountPoint) => new MergedViewRecorder().Walk(ByteText.Bytes(mountPoint));
+    public static MergedView Record(string mountPoint) =>
+        new MergedViewRecorder().Walk(ByteText.Bytes(mountPoint));
 
     private MergedView Walk(byte[] mountPoint)
     {
@@ -43,7 +45,7 @@ internal sealed class MergedViewRecorder
                 frame.Names[frame.Next++] = [];
                 if (!Posix.TryStat(fd, name, out var status))
                 {
-                    // Readdir lists it, lookup does not find it: a whiteout the kernel passed through.
+                    // Readdir lists it, lookup cannot find it: a whiteout the kernel passed on.
                     frame.Entry.Children.Add(new ViewEntry
                     {
                         Name = name,
@@ -98,7 +100,12 @@ internal sealed class MergedViewRecorder
     }
 
     // ownFd is the entry opened (directories and regular files) or -1 for other kinds.
-    private ViewEntry Describe(int parentFd, byte[] name, StatxBuffer status, ViewEntry? parent, int ownFd)
+    private ViewEntry Describe(
+        int parentFd,
+        byte[] name,
+        StatxBuffer status,
+        ViewEntry? parent,
+        int ownFd)
     {
         var kind = KindOf(status.Mode);
         var facts = new List<string>
@@ -120,7 +127,9 @@ internal sealed class MergedViewRecorder
                 facts.Add(Invariant($"device={status.RdevMajor},{status.RdevMinor}"));
                 break;
         }
-        var xattrs = ownFd >= 0 ? Posix.ReadXattrs(ownFd, name) : Posix.ReadXattrs(ProcPath(parentFd, name));
+        var xattrs = ownFd >= 0
+            ? Posix.ReadXattrs(ownFd, name)
+            : Posix.ReadXattrs(ProcPath(parentFd, name));
         foreach (var (xattrName, value) in xattrs)
         {
             var key = xattrName.Replace("=", @"\x3d", StringComparison.Ordinal);
@@ -128,7 +137,8 @@ internal sealed class MergedViewRecorder
         }
         if (kind != "directory" && status.Nlink > 1)
         {
-            // Inode numbers differ between an upperdir and its replay; which paths share one does not.
+            // Inode numbers differ between an upperdir and its replay; which paths share one
+            // does not.
             var path = ByteText.DisplayPath(ByteText.Join(parent!.RelativePath, name));
             var identity = (status.DevMajor, status.DevMinor, status.Ino);
             if (!_firstLinks.TryGetValue(identity, out var first))
@@ -141,7 +151,8 @@ internal sealed class MergedViewRecorder
         return new ViewEntry { Name = name, Kind = kind, Facts = [.. facts], Parent = parent };
     }
 
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    private static string Invariant(FormattableString text) =>
+        text.ToString(CultureInfo.InvariantCulture);
 
     // The entry as a short path through the parent's descriptor, for the path-based xattr calls.
     private static byte[] ProcPath(int parentFd, ReadOnlySpan<byte> name) =>

@@ -14,8 +14,8 @@ internal sealed class MountedOverlay : IDisposable
     public string MountPoint { get; }
 
     /// <summary>
-    /// Mounts lowerDirs (topmost first) with an optional upperdir; an upperdir needs a workdir even
-    /// for a read-only mount.
+    /// Mounts lowerDirs (topmost first) under an upperdir; an upperdir needs a workdir even for
+    /// a read-only mount.
     /// </summary>
     public static MountedOverlay Mount(
         string mountPoint,

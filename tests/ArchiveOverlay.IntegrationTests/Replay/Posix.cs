@@ -28,7 +28,8 @@ internal static unsafe class Posix
         close(fd);
     }
 
-    /// <summary>The names in a directory, "." and ".." left out, in the order the kernel gives.</summary>
+    /// <summary>The names in a directory but "." and "..", in the order the kernel gives.
+    /// </summary>
     public static List<byte[]> ReadDirectory(int fd, ReadOnlySpan<byte> displayPath)
     {
         var names = new List<byte[]>();
@@ -62,7 +63,8 @@ internal static unsafe class Posix
         }
     }
 
-    /// <summary>statx without following a final symlink; an empty path describes dirFd itself.</summary>
+    /// <summary>statx, not following a final symlink; an empty path describes dirFd itself.
+    /// </summary>
     public static StatxBuffer Stat(int dirFd, ReadOnlySpan<byte> path)
     {
         StatxBuffer buffer;
@@ -155,7 +157,10 @@ internal static unsafe class Posix
         return xattrs;
     }
 
-    public static void SetXattr(ReadOnlySpan<byte> path, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    public static void SetXattr(
+        ReadOnlySpan<byte> path,
+        ReadOnlySpan<byte> name,
+        ReadOnlySpan<byte> value)
     {
         fixed (byte* p = Terminated(path))
         fixed (byte* n = Terminated(name))
@@ -177,7 +182,8 @@ internal static unsafe class Posix
         }
     }
 
-    /// <summary>The first data offset at or after offset, or -1 when only a hole follows.</summary>
+    /// <summary>The first data offset at or after offset, or -1 when only a hole follows.
+    /// </summary>
     public static long SeekData(int fd, long offset, ReadOnlySpan<byte> displayPath)
     {
         var result = lseek(fd, offset, SEEK_DATA);
@@ -194,7 +200,11 @@ internal static unsafe class Posix
         return result >= 0 ? result : throw Failure("lseek", displayPath);
     }
 
-    public static int ReadAt(int fd, Span<byte> buffer, long offset, ReadOnlySpan<byte> displayPath)
+    public static int ReadAt(
+        int fd,
+        Span<byte> buffer,
+        long offset,
+        ReadOnlySpan<byte> displayPath)
     {
         fixed (byte* b = buffer)
         {
@@ -203,7 +213,11 @@ internal static unsafe class Posix
         }
     }
 
-    public static void WriteAt(int fd, ReadOnlySpan<byte> data, long offset, ReadOnlySpan<byte> displayPath)
+    public static void WriteAt(
+        int fd,
+        ReadOnlySpan<byte> data,
+        long offset,
+        ReadOnlySpan<byte> displayPath)
     {
         fixed (byte* b = data)
         {
@@ -231,7 +245,12 @@ internal static unsafe class Posix
         }
     }
 
-    public static void MakeNode(int dirFd, ReadOnlySpan<byte> path, uint mode, uint major, uint minor)
+    public static void MakeNode(
+        int dirFd,
+        ReadOnlySpan<byte> path,
+        uint mode,
+        uint major,
+        uint minor)
     {
         // glibc's makedev: the device number packs major and minor bits this way.
         var device = ((ulong)(major & 0xFFFFF000) << 32) | ((ulong)(major & 0xFFF) << 8)
@@ -289,11 +308,16 @@ internal static unsafe class Posix
     {
         fixed (byte* p = Terminated(path))
         {
-            Check(unlinkat(dirFd, p, isDirectory ? AT_REMOVEDIR : 0), isDirectory ? "rmdir" : "unlink", path);
+            var result = unlinkat(dirFd, p, isDirectory ? AT_REMOVEDIR : 0);
+            Check(result, isDirectory ? "rmdir" : "unlink", path);
         }
     }
 
-    public static void SetModifiedTime(int dirFd, ReadOnlySpan<byte> path, long seconds, long nanoseconds)
+    public static void SetModifiedTime(
+        int dirFd,
+        ReadOnlySpan<byte> path,
+        long seconds,
+        long nanoseconds)
     {
         var times = stackalloc Timespec[2];
         // UTIME_OMIT keeps the access time as it is.
@@ -305,16 +329,24 @@ internal static unsafe class Posix
         }
     }
 
-    public static void Mount(string source, string target, string type, bool readOnly, string options)
+    public static void Mount(
+        string source,
+        string target,
+        string type,
+        bool readOnly,
+        string options)
     {
         if (mount(source, target, type, readOnly ? MS_RDONLY : 0, options) != 0)
         {
             throw new PosixCallException(
-                $"mount -t {type} -o {(readOnly ? "ro," : "")}{options}", target, Marshal.GetLastPInvokeError());
+                $"mount -t {type} -o {(readOnly ? "ro," : "")}{options}",
+                target,
+                Marshal.GetLastPInvokeError());
         }
     }
 
-    /// <summary>Unmounts; a busy mount is detached instead, so it never outlives the test.</summary>
+    /// <summary>Unmounts; a busy mount is detached instead, so it never outlives the test.
+    /// </summary>
     public static void Unmount(string target)
     {
         if (umount2(target, 0) == 0)
@@ -347,7 +379,10 @@ internal static unsafe class Posix
     private delegate nint NamedSizedCall(byte* name, byte* buffer, nuint size);
 
     // Asks for the size first and retries while another writer makes the value grow (ERANGE).
-    private static byte[] CallWithGrowingBuffer(SizedCall call, string operation, ReadOnlySpan<byte> path)
+    private static byte[] CallWithGrowingBuffer(
+        SizedCall call,
+        string operation,
+        ReadOnlySpan<byte> path)
     {
         while (true)
         {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using static ArchiveOverlay.IntegrationTests.Replay.ReplayLibC;
 
 namespace ArchiveOverlay.IntegrationTests.Replay;
 
@@ -11,12 +10,15 @@ namespace ArchiveOverlay.IntegrationTests.Replay;
 /// </summary>
 internal sealed class RandomScenario
 {
+    private const uint DirectoryMode = 0x1ED;
+
     private static readonly byte[][] s_names =
     [
         "a"u8.ToArray(), "b"u8.ToArray(), "c"u8.ToArray(), "d"u8.ToArray(), "sub"u8.ToArray(),
         "x y"u8.ToArray(), [0xFF, 0xFE], [.. Enumerable.Repeat((byte)'l', 120)],
     ];
 
+    // 0644 0600 0755 0444 04755 02755 01777 0000 0700 06755
     private static readonly uint[] s_modes =
     [
         0x1A4, 0x180, 0x1ED, 0x124, 0x9ED, 0x5ED, 0x3FF, 0x0, 0x1C0, 0xDED,
@@ -28,6 +30,9 @@ internal sealed class RandomScenario
 
     private static readonly ChangeKind[] s_changeKinds =
         [.. Enum.GetValues<ChangeKind>().Where(kind => kind != ChangeKind.MakeWhiteout)];
+
+    private static readonly ChangeKind[] s_metadataKinds =
+        [ChangeKind.ChangeMode, ChangeKind.ChangeOwner, ChangeKind.SetXattr, ChangeKind.SetTime];
 
     private readonly Random _random;
     private readonly List<byte[]> _knownPaths = [];
@@ -43,25 +48,13 @@ internal sealed class RandomScenario
 
     public int Seed { get; }
 
-    /// <summary>Lower entries: (top layer?, change that creates it below the layer's root).</summary>
+    /// <summary>Lower entries: in lower1 (top) or lower2, each made by a change below its root.
+    /// </summary>
     public IReadOnlyList<(bool Top, ChangeOperation Entry)> Lower { get; }
 
     public IReadOnlyList<ChangeOperation> Changes { get; }
 
-    /// <summary>Builds the lower layers directly in their directories; refused entries are skipped.</summary>
-    public void BuildLowerLayers(ReplayWorkspace workspace)
-    {
-        var top = ByteText.Bytes(workspace.LowerTop);
-        var bottom = ByteText.Bytes(workspace.LowerBottom);
-        foreach (var (isTop, entry) in Lower)
-        {
-            entry.TryApply(isTop ? top : bottom);
-        }
-    }
-
-    public string DescribeLower() => string.Join(
-        '\n',
-        Lower.Select(item => (item.Top ? "  lower1: " : "  lower2: ") + item.Entry));
+    public override string ToString() => Seed.ToString(CultureInfo.InvariantCulture);
 
     private List<(bool, ChangeOperation)> GenerateLower(bool top)
     {
@@ -69,26 +62,28 @@ internal sealed class RandomScenario
         for (var count = _random.Next(3, 16); count > 0; count--)
         {
             var roll = _random.NextDouble();
-            var hidesBottom = top && roll < 0.14;
+            var whiteout = top && roll < 0.08;
+            var opaque = top && !whiteout && roll < 0.14;
             // A whiteout or an opaque directory in lower1 mostly hides something of lower2.
-            var path = hidesBottom && _random.NextDouble() < 0.7 ? ExistingPath(directory: roll >= 0.08)
-                : _random.NextDouble() < 0.2 ? DeepPath()
+            var path = (whiteout || opaque) && Chance(0.7) ? ExistingPath(directory: opaque)
+                : Chance(0.2) ? DeepPath()
                 : NewPath();
             foreach (var parent in Parents(path))
             {
-                entries.Add((top, new ChangeOperation(ChangeKind.MakeDirectory, parent) { Number = 0x1ED }));
-                _knownDirectories.Add(parent);
+                entries.Add((top, MakeDirectory(parent)));
             }
-            if (top && roll < 0.08)
+            if (whiteout)
             {
-                // A whiteout or an opaque directory in the upper of the two lower layers.
                 entries.Add((top, new ChangeOperation(ChangeKind.MakeWhiteout, path)));
                 continue;
             }
-            if (top && roll < 0.14)
+            if (opaque || (roll >= 0.65 && roll < 0.85))
             {
-                entries.Add((top, new ChangeOperation(ChangeKind.MakeDirectory, path) { Number = 0x1ED }));
                 _knownDirectories.Add(path);
+            }
+            if (opaque)
+            {
+                entries.Add((top, MakeDirectory(path)));
                 entries.Add((top, new ChangeOperation(ChangeKind.SetXattr, path)
                 {
                     Other = "trusted.overlay.opaque"u8.ToArray(),
@@ -96,13 +91,9 @@ internal sealed class RandomScenario
                 }));
                 continue;
             }
-            if (roll >= 0.65 && roll < 0.85)
-            {
-                _knownDirectories.Add(path);
-            }
             entries.Add((top, roll < 0.65 ? RandomFile(path)
-                : roll < 0.85 ? new ChangeOperation(ChangeKind.MakeDirectory, path) { Number = 0x1ED }
-                : roll < 0.95 ? new ChangeOperation(ChangeKind.Symlink, path) { Other = RandomName() }
+                : roll < 0.85 ? MakeDirectory(path)
+                : roll < 0.95 ? RandomChange(ChangeKind.Symlink, path)
                 : new ChangeOperation(ChangeKind.MakeFifo, path)));
             entries.AddRange(RandomMetadata(path).Select(change => (top, change)));
             _knownPaths.Add(path);
@@ -116,43 +107,12 @@ internal sealed class RandomScenario
         while (changes.Count < count)
         {
             var kind = s_changeKinds[_random.Next(s_changeKinds.Length)];
-            var creates = kind is ChangeKind.Create or ChangeKind.Symlink or ChangeKind.MakeDirectory
-                or ChangeKind.MakeFifo;
+            var creates = kind is ChangeKind.Create or ChangeKind.Symlink
+                or ChangeKind.MakeDirectory or ChangeKind.MakeFifo;
             var path = creates
-                ? (_random.NextDouble() < 0.7 ? NewPath() : ExistingPath())
-                : (_random.NextDouble() < 0.9 ? ExistingPath() : NewPath());
-            var change = kind switch
-            {
-                ChangeKind.Create => RandomFile(path),
-                ChangeKind.Write => new ChangeOperation(ChangeKind.Write, path)
-                {
-                    Number = _random.NextDouble() < 0.2 ? _random.NextInt64(1L << 20, 1L << 33) : _random.Next(0, 8192),
-                    Data = RandomBytes(_random.Next(1, 3000)),
-                },
-                ChangeKind.Append => new ChangeOperation(ChangeKind.Append, path) { Data = RandomBytes(_random.Next(1, 600)) },
-                ChangeKind.Truncate => new ChangeOperation(ChangeKind.Truncate, path)
-                {
-                    Number = _random.NextDouble() < 0.2 ? _random.NextInt64(1L << 20, 1L << 34) : _random.Next(0, 5000),
-                },
-                ChangeKind.Rename => new ChangeOperation(ChangeKind.Rename, path)
-                {
-                    Other = _random.NextDouble() < 0.6 ? NewPath() : ExistingPath(),
-                },
-                ChangeKind.Link => new ChangeOperation(ChangeKind.Link, path) { Other = NewPath() },
-                ChangeKind.Symlink => new ChangeOperation(ChangeKind.Symlink, path) { Other = RandomName() },
-                ChangeKind.Remove => new ChangeOperation(ChangeKind.Remove, path),
-                ChangeKind.RemoveTreeAndRecreate => new ChangeOperation(ChangeKind.RemoveTreeAndRecreate, path),
-                ChangeKind.MakeDirectory => new ChangeOperation(ChangeKind.MakeDirectory, path)
-                {
-                    Number = s_modes[_random.Next(s_modes.Length)] | 0x1C0,
-                },
-                ChangeKind.MakeFifo => new ChangeOperation(ChangeKind.MakeFifo, path),
-                ChangeKind.RemoveXattr => new ChangeOperation(ChangeKind.RemoveXattr, path)
-                {
-                    Other = ByteText.Bytes(s_xattrNames[_random.Next(s_xattrNames.Length)]),
-                },
-                _ => RandomMetadata(path, always: true)[0],
-            };
+                ? (Chance(0.7) ? NewPath() : ExistingPath())
+                : (Chance(0.9) ? ExistingPath() : NewPath());
+            var change = RandomChange(kind, path);
             changes.Add(change);
             if (kind is ChangeKind.MakeDirectory or ChangeKind.RemoveTreeAndRecreate)
             {
@@ -167,42 +127,80 @@ internal sealed class RandomScenario
         return changes;
     }
 
-    private ChangeOperation RandomFile(byte[] path) =>
-        new(ChangeKind.Create, path) { Data = RandomBytes(_random.NextDouble() < 0.1 ? 0 : _random.Next(1, 5000)) };
+    private ChangeOperation RandomChange(ChangeKind kind, byte[] path) => kind switch
+    {
+        ChangeKind.Create => RandomFile(path),
+        ChangeKind.Write => new ChangeOperation(kind, path)
+        {
+            Number = Chance(0.2) ? _random.NextInt64(1L << 20, 1L << 33) : _random.Next(0, 8192),
+            Data = RandomBytes(_random.Next(1, 3000)),
+        },
+        ChangeKind.Append => new ChangeOperation(kind, path)
+        {
+            Data = RandomBytes(_random.Next(1, 600)),
+        },
+        ChangeKind.Truncate => new ChangeOperation(kind, path)
+        {
+            Number = Chance(0.2) ? _random.NextInt64(1L << 20, 1L << 34) : _random.Next(0, 5000),
+        },
+        ChangeKind.Rename => new ChangeOperation(kind, path)
+        {
+            Other = Chance(0.6) ? NewPath() : ExistingPath(),
+        },
+        ChangeKind.Link => new ChangeOperation(kind, path) { Other = NewPath() },
+        ChangeKind.Symlink => new ChangeOperation(kind, path) { Other = RandomName() },
+        ChangeKind.MakeDirectory => new ChangeOperation(kind, path)
+        {
+            Number = RandomMode() | 0x1C0,
+        },
+        ChangeKind.RemoveXattr => new ChangeOperation(kind, path) { Other = RandomXattrName() },
+        ChangeKind.Remove or ChangeKind.RemoveTreeAndRecreate or ChangeKind.MakeFifo =>
+            new ChangeOperation(kind, path),
+        _ => RandomMetadataChange(kind, path),
+    };
 
-    // Zero or more of chmod, chown, setxattr and set-mtime; with always, exactly one.
-    private List<ChangeOperation> RandomMetadata(byte[] path, bool always = false)
+    private ChangeOperation RandomFile(byte[] path) =>
+        new(ChangeKind.Create, path)
+        {
+            Data = RandomBytes(Chance(0.1) ? 0 : _random.Next(1, 5000)),
+        };
+
+    private static ChangeOperation MakeDirectory(byte[] path) =>
+        new(ChangeKind.MakeDirectory, path) { Number = DirectoryMode };
+
+    // Each of chmod, chown, setxattr and set-mtime with a chance of 30%.
+    private List<ChangeOperation> RandomMetadata(byte[] path)
     {
         var changes = new List<ChangeOperation>();
-        var kinds = new[] { ChangeKind.ChangeMode, ChangeKind.ChangeOwner, ChangeKind.SetXattr, ChangeKind.SetTime };
-        foreach (var kind in always ? [kinds[_random.Next(kinds.Length)]] : kinds)
+        foreach (var kind in s_metadataKinds)
         {
-            if (!always && _random.NextDouble() > 0.3)
+            if (Chance(0.3))
             {
-                continue;
+                changes.Add(RandomMetadataChange(kind, path));
             }
-            changes.Add(kind switch
-            {
-                ChangeKind.ChangeMode => new ChangeOperation(kind, path) { Number = s_modes[_random.Next(s_modes.Length)] },
-                ChangeKind.ChangeOwner => new ChangeOperation(kind, path)
-                {
-                    Number = s_ids[_random.Next(s_ids.Length)],
-                    Number2 = s_ids[_random.Next(s_ids.Length)],
-                },
-                ChangeKind.SetXattr => new ChangeOperation(kind, path)
-                {
-                    Other = ByteText.Bytes(s_xattrNames[_random.Next(s_xattrNames.Length)]),
-                    Data = RandomBytes(_random.Next(0, 40)),
-                },
-                _ => new ChangeOperation(kind, path)
-                {
-                    Number = _random.NextInt64(-2_000_000_000L, 4_000_000_000L),
-                    Number2 = _random.NextDouble() < 0.3 ? 0 : _random.Next(0, 1_000_000_000),
-                },
-            });
         }
         return changes;
     }
+
+    private ChangeOperation RandomMetadataChange(ChangeKind kind, byte[] path) => kind switch
+    {
+        ChangeKind.ChangeMode => new ChangeOperation(kind, path) { Number = RandomMode() },
+        ChangeKind.ChangeOwner => new ChangeOperation(kind, path)
+        {
+            Number = s_ids[_random.Next(s_ids.Length)],
+            Number2 = s_ids[_random.Next(s_ids.Length)],
+        },
+        ChangeKind.SetXattr => new ChangeOperation(kind, path)
+        {
+            Other = RandomXattrName(),
+            Data = RandomBytes(_random.Next(0, 40)),
+        },
+        _ => new ChangeOperation(ChangeKind.SetTime, path)
+        {
+            Number = _random.NextInt64(-2_000_000_000L, 4_000_000_000L),
+            Number2 = Chance(0.3) ? 0 : _random.Next(0, 1_000_000_000),
+        },
+    };
 
     // A path generated before; with directory, one made as a directory (never the root).
     private byte[] ExistingPath(bool directory = false)
@@ -225,6 +223,27 @@ internal sealed class RandomScenario
         return path;
     }
 
+    private List<byte[]> Parents(byte[] path)
+    {
+        var parents = new List<byte[]>();
+        for (var i = 0; i < path.Length; i++)
+        {
+            if (path[i] == (byte)'/')
+            {
+                parents.Add(path[..i]);
+                _knownDirectories.Add(path[..i]);
+            }
+        }
+        return parents;
+    }
+
+    private bool Chance(double probability) => _random.NextDouble() < probability;
+
+    private uint RandomMode() => s_modes[_random.Next(s_modes.Length)];
+
+    private byte[] RandomXattrName() =>
+        ByteText.Bytes(s_xattrNames[_random.Next(s_xattrNames.Length)]);
+
     private byte[] RandomName() => s_names[_random.Next(s_names.Length)];
 
     private byte[] RandomBytes(int length)
@@ -233,17 +252,4 @@ internal sealed class RandomScenario
         _random.NextBytes(bytes);
         return bytes;
     }
-
-    private static IEnumerable<byte[]> Parents(byte[] path)
-    {
-        for (var i = 0; i < path.Length; i++)
-        {
-            if (path[i] == (byte)'/')
-            {
-                yield return path[..i];
-            }
-        }
-    }
-
-    public override string ToString() => Seed.ToString(CultureInfo.InvariantCulture);
 }

@@ -43,8 +43,8 @@ public sealed class RedirectAndMetacopyReplayTests
             mv again/b again/b2
             echo new > again/b2/new
             """);
-        AssertUpperHas(replay, "z/c", "trusted.overlay.redirect");
-        AssertUpperHas(replay, "again/b2", "trusted.overlay.redirect");
+        ReplayAssert.UpperHas(replay, "z/c", "trusted.overlay.redirect");
+        ReplayAssert.UpperHas(replay, "again/b2", "trusted.overlay.redirect");
 
         AssertFaithful(replay, method);
     }
@@ -93,24 +93,17 @@ public sealed class RedirectAndMetacopyReplayTests
         using var replay = new ReplayWorkspace(s_metacopy);
         ReplayWorkspace.RunScript(replay.LowerBottom, """
             truncate -s 1T sparse
-            python3 -c "import os; fd = os.open('sparse', os.O_WRONLY); os.pwrite(fd, b'start', 0); os.pwrite(fd, b'far', 700 << 30)"
+            python3 -c "import os
+            fd = os.open('sparse', os.O_WRONLY)
+            os.pwrite(fd, b'start', 0)
+            os.pwrite(fd, b'far', 700 << 30)"
             """);
         replay.ChangeThroughMount("chown 1:2 sparse");
-        AssertUpperHas(replay, "sparse", "trusted.overlay.metacopy");
+        ReplayAssert.UpperHas(replay, "sparse", "trusted.overlay.metacopy");
 
         AssertFaithful(replay, method, TimeSpan.FromSeconds(30));
 
-        if (method == ReplayWorkspace.TarGz)
-        {
-            var size = new FileInfo(replay.ArchivePath(method)).Length;
-            Assert.True(size < 1024 * 1024, $"the tar.gz has {size} bytes");
-        }
-        else
-        {
-            var copied = ByteText.Bytes(Path.Combine(replay.ArchivePath(method), "sparse"));
-            var blocks = Posix.Stat(ReplayLibC.AT_FDCWD, copied).Blocks;
-            Assert.True(blocks * 512 < 1024 * 1024, $"the copied 1 TiB file allocates {blocks} blocks");
-        }
+        ReplayAssert.ArchiveKeepsHoles(replay, method, "sparse");
     }
 
     /// <code>
@@ -142,9 +135,9 @@ public sealed class RedirectAndMetacopyReplayTests
             mv moved/bottom-file renamed-file
             chmod 600 linked
             """);
-        AssertUpperHas(replay, "moved", "trusted.overlay.redirect");
-        AssertUpperHas(replay, "renamed-file", "trusted.overlay.metacopy");
-        AssertUpperHas(replay, "renamed-file", "trusted.overlay.redirect");
+        ReplayAssert.UpperHas(replay, "moved", "trusted.overlay.redirect");
+        ReplayAssert.UpperHas(replay, "renamed-file", "trusted.overlay.metacopy");
+        ReplayAssert.UpperHas(replay, "renamed-file", "trusted.overlay.redirect");
 
         AssertFaithful(replay, method);
     }
@@ -173,7 +166,7 @@ public sealed class RedirectAndMetacopyReplayTests
             echo 2 > a/b/sub/z2
             """);
         replay.ChangeThroughMount("mv a/b c");
-        AssertUpperHas(replay, "c", "trusted.overlay.redirect");
+        ReplayAssert.UpperHas(replay, "c", "trusted.overlay.redirect");
 
         var result = AssertFaithful(replay, method);
         Assert.Null(result.After!.Find("c/y2"));
@@ -201,24 +194,15 @@ public sealed class RedirectAndMetacopyReplayTests
             mv moved/sub sub2
             chmod 600 sub2/deep
             """);
-        AssertUpperHas(replay, "moved/file", "trusted.overlay.metacopy");
-        AssertUpperHas(replay, "sub2/deep", "trusted.overlay.metacopy");
+        ReplayAssert.UpperHas(replay, "moved/file", "trusted.overlay.metacopy");
+        ReplayAssert.UpperHas(replay, "sub2/deep", "trusted.overlay.metacopy");
 
         AssertFaithful(replay, method);
     }
 
-    // The kernel wrote the xattr the scenario is about, so the scenario tests what it says.
-    private static void AssertUpperHas(ReplayWorkspace replay, string path, string xattr)
-    {
-        var xattrs = Posix.ReadXattrs(ByteText.Bytes(Path.Combine(replay.Upper, path)));
-        Assert.True(xattrs.ContainsKey(xattr), $"upperdir entry '{path}' has no {xattr}: {string.Join(", ", xattrs.Keys)}");
-    }
-
-    private ReplayResult AssertFaithful(ReplayWorkspace replay, string method, TimeSpan? restoreTimeLimit = null)
-    {
-        var result = replay.Replay(method, restoreTimeLimit);
-        _output.WriteLine($"{method}: {result.Before.Entries.Count()} paths ({result.Timings})");
-        Assert.True(result.IsFaithful, result.Explain());
-        return result;
-    }
+    private ReplayResult AssertFaithful(
+        ReplayWorkspace replay,
+        string method,
+        TimeSpan? restoreTimeLimit = null) =>
+        ReplayAssert.Faithful(replay, method, _output, restoreTimeLimit);
 }

@@ -50,7 +50,12 @@ internal static unsafe partial class ReplayLibC
     public const uint S_IFIFO = 0x1000;
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int mount(string source, string target, string fstype, nuint flags, string data);
+    public static partial int mount(
+        string source,
+        string target,
+        string fstype,
+        nuint flags,
+        string data);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int umount2(string target, int flags);
@@ -65,7 +70,12 @@ internal static unsafe partial class ReplayLibC
     public static partial nint getdents64(int fd, byte* buffer, nuint count);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int statx(int dirfd, byte* path, int flags, uint mask, StatxBuffer* buffer);
+    public static partial int statx(
+        int dirfd,
+        byte* path,
+        int flags,
+        uint mask,
+        StatxBuffer* buffer);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint readlinkat(int dirfd, byte* path, byte* buffer, nuint size);
@@ -83,7 +93,12 @@ internal static unsafe partial class ReplayLibC
     public static partial nint fgetxattr(int fd, byte* name, byte* value, nuint size);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int lsetxattr(byte* path, byte* name, byte* value, nuint size, int flags);
+    public static partial int lsetxattr(
+        byte* path,
+        byte* name,
+        byte* value,
+        nuint size,
+        int flags);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int lremovexattr(byte* path, byte* name);
@@ -116,7 +131,12 @@ internal static unsafe partial class ReplayLibC
     public static partial int renameat(int olddirfd, byte* oldpath, int newdirfd, byte* newpath);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int linkat(int olddirfd, byte* oldpath, int newdirfd, byte* newpath, int flags);
+    public static partial int linkat(
+        int olddirfd,
+        byte* oldpath,
+        int newdirfd,
+        byte* newpath,
+        int flags);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int symlinkat(byte* target, int newdirfd, byte* linkpath);

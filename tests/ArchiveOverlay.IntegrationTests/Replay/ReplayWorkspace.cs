@@ -22,11 +22,13 @@ internal sealed class ReplayWorkspace : IDisposable
     public const string TarGz = "tar.gz";
 
     private const string AnnotationPrefix = "com.launchplatform.oci-hooks.archive-overlay.replay.";
-    private const string ContainerId = "5e1a7c0ffee0d15ea5e0ba5eba11fee1dead0c0de5ca1ab1e0f0e0d0c0b0a09";
+    private const string ContainerId =
+        "5e1a7c0ffee0d15ea5e0ba5eba11fee1dead0c0de5ca1ab1e0f0e0d0c0b0a09";
 
     private static readonly string[] s_directories =
     [
-        "lower1", "lower2", "upper", "work", "merged", "bundle", "out", "replay-work", "replay-merged",
+        "lower1", "lower2", "upper", "work", "merged", "bundle", "out",
+        "replay-work", "replay-merged",
     ];
 
     public ReplayWorkspace(IEnumerable<string>? mountOptions = null)
@@ -64,7 +66,8 @@ internal sealed class ReplayWorkspace : IDisposable
 
     public string PathIn(string relativePath) => Path.Combine(Root, relativePath);
 
-    public string ArchivePath(string method) => PathIn(method == TarGz ? "out/archive.tar.gz" : "out/archive");
+    public string ArchivePath(string method) =>
+        PathIn(method == TarGz ? "out/archive.tar.gz" : "out/archive");
 
     /// <summary>Runs a shell script (sh -e) inside a directory, such as a lower layer.</summary>
     public static void RunScript(string directory, string script)
@@ -72,8 +75,11 @@ internal sealed class ReplayWorkspace : IDisposable
         CommandResult.Run("sh", ["-ec", "cd \"$0\"\n" + script, directory]).EnsureSuccess();
     }
 
-    /// <summary>Mounts the overlay read-write, runs the script in it as a container would, unmounts.</summary>
-    public void ChangeThroughMount(string script) => ChangeThroughMount(merged => RunScript(merged, script));
+    /// <summary>
+    /// Mounts the overlay read-write, runs the script in it as a container would, unmounts.
+    /// </summary>
+    public void ChangeThroughMount(string script) =>
+        ChangeThroughMount(merged => RunScript(merged, script));
 
     public void ChangeThroughMount(Action<string> change)
     {
@@ -82,7 +88,9 @@ internal sealed class ReplayWorkspace : IDisposable
         change(mount.MountPoint);
     }
 
-    /// <summary>Mounts lowers and upperdir read-only with the container's options and records the view.</summary>
+    /// <summary>
+    /// Mounts lowers and upperdir read-only with the container's options; records the view.
+    /// </summary>
     public MergedView RecordMergedView()
     {
         using var mount = MountedOverlay.Mount(
@@ -90,7 +98,8 @@ internal sealed class ReplayWorkspace : IDisposable
         return MergedViewRecorder.Record(mount.MountPoint);
     }
 
-    /// <summary>Runs the real hook binary at poststop for one archive of the mount at /data.</summary>
+    /// <summary>Runs the real hook binary at poststop for one archive of the mount at /data.
+    /// </summary>
     public HookResult Archive(string method, params string[] arguments)
     {
         WriteConfig();
@@ -138,11 +147,18 @@ internal sealed class ReplayWorkspace : IDisposable
         return upper;
     }
 
-    /// <summary>Mounts the same lowers under a restored upperdir, read-only with default options.</summary>
+    /// <summary>
+    /// Mounts the same lowers under a restored upperdir, read-only with default options.
+    /// </summary>
     public MergedView RecordReplayedView(string restoredUpper)
     {
         using var mount = MountedOverlay.Mount(
-            PathIn("replay-merged"), LowerDirs, restoredUpper, PathIn("replay-work"), readOnly: true, []);
+            PathIn("replay-merged"),
+            LowerDirs,
+            restoredUpper,
+            PathIn("replay-work"),
+            readOnly: true,
+            []);
         return MergedViewRecorder.Record(mount.MountPoint);
     }
 
@@ -155,16 +171,16 @@ internal sealed class ReplayWorkspace : IDisposable
         var steps = new StepTimer();
         var before = steps.Time("record", RecordMergedView);
         var hook = steps.Time("hook", () => Archive(method));
+        ReplayResult Stopped(string? failure) =>
+            new(method, before, hook, null, [], failure) { Timings = steps.Summary };
+
         if (hook.ExitCode != 0)
         {
-            return new ReplayResult(method, before, hook, null, [], null) { Timings = steps.Summary };
+            return Stopped(null);
         }
         if (!Path.Exists(SuccessFile(method)))
         {
-            return new ReplayResult(method, before, hook, null, [], "the hook exited 0 but wrote no success file")
-            {
-                Timings = steps.Summary,
-            };
+            return Stopped("the hook exited 0 but wrote no success file");
         }
         string restored;
         try
@@ -173,22 +189,20 @@ internal sealed class ReplayWorkspace : IDisposable
         }
         catch (InvalidOperationException e)
         {
-            return new ReplayResult(method, before, hook, null, [], "restoring the archive failed: " + e.Message)
-            {
-                Timings = steps.Summary,
-            };
+            return Stopped("restoring the archive failed: " + e.Message);
         }
         if (restoreTimeLimit is { } limit && steps.Last > limit)
         {
-            return new ReplayResult(method, before, hook, null, [], $"restoring took {steps.Last.TotalSeconds:F1} s")
-            {
-                Timings = steps.Summary,
-            };
+            return Stopped($"restoring took {steps.Last.TotalSeconds:F1} s");
         }
         var after = steps.Time("record replay", () => RecordReplayedView(restored));
         var differences = steps.Time(
-            "compare", () => MergedView.Differences(before, after, entry => entry.Kind == "socket"));
-        return new ReplayResult(method, before, hook, after, differences, null) { Timings = steps.Summary };
+            "compare",
+            () => MergedView.Differences(before, after, entry => entry.Kind == "socket"));
+        return new ReplayResult(method, before, hook, after, differences, null)
+        {
+            Timings = steps.Summary,
+        };
     }
 
     public void Dispose()

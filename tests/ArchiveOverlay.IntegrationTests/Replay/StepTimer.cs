@@ -18,7 +18,8 @@ internal sealed class StepTimer
         var watch = Stopwatch.StartNew();
         var result = step();
         Last = watch.Elapsed;
-        _steps.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {Last.TotalSeconds:F2} s"));
+        var seconds = Last.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture);
+        _steps.Add($"{name} {seconds} s");
         return result;
     }
 }

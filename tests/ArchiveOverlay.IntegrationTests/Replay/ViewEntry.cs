@@ -20,7 +20,7 @@ internal sealed class ViewEntry
 
     public ViewEntry? Parent { get; init; }
 
-    /// <summary>Children in byte order of their names; empty for anything but a directory.</summary>
+    /// <summary>Children in byte order of their names; empty but for a directory.</summary>
     public List<ViewEntry> Children { get; } = [];
 
     /// <summary>The path below the view's root, empty for the root itself.</summary>
