@@ -402,6 +402,121 @@ public sealed class ReplayScenarioTests
     }
 
     /// <code>
+    /// change: file with xattrs user.p%3Dq, user.100% and user.\xff
+    /// </code>
+    /// GNU tar writes '%' in SCHILY.xattr keywords as %25 and decodes %XX on extraction, so a
+    /// tar that holds '%' raw restores user.p%3Dq as user.p=q.
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void XattrNamesWithPercentSignsReplay(string method)
+    {
+        using var replay = new ReplayWorkspace();
+        replay.ChangeThroughMount("""
+            echo x > file
+            setfattr -n 'user.p%3Dq' -v 1 file
+            setfattr -n 'user.100%' -v 2 file
+            setfattr -n "$(printf 'user.\377')" -v 3 file
+            """);
+
+        AssertFaithful(replay, method);
+    }
+
+    /// <code>
+    /// change: file with xattr user.a=b
+    /// </code>
+    /// A PAX keyword cannot hold '='; GNU tar writes it as %3D and restores it.
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void XattrNameWithAnEqualsSignReplays(string method)
+    {
+        using var replay = new ReplayWorkspace();
+        replay.ChangeThroughMount("""
+            echo x > file
+            setfattr -n 'user.a=b' -v 1 file
+            """);
+
+        AssertFaithful(replay, method);
+    }
+
+    /// <code>
+    /// change: the mount's root made 0555, 1000:2000, user.root, an ACL and a 1980 mtime
+    /// </code>
+    /// The root of the merged view is the upperdir itself: the archive's root entry carries it.
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void UpperdirRootMetadataReplays(string method)
+    {
+        using var replay = new ReplayWorkspace();
+        replay.ChangeThroughMount("""
+            echo x > file
+            chown 1000:2000 .
+            chmod 555 .
+            setfattr -n user.root -v 0x01 .
+            setfacl -m u:5:rwx .
+            touch -d '1980-01-01 00:00:00.5 UTC' .
+            """);
+
+        AssertFaithful(replay, method);
+    }
+
+    /// <code>
+    /// change: a symlink with a 150-byte target that is not UTF-8, a 200-byte non-UTF-8 name
+    ///         hard-linked from a second one, a 150-byte non-UTF-8 sparse file, a name of
+    ///         255 bytes 0xff
+    /// </code>
+    /// Long names go into PAX path and linkpath records, which then need hdrcharset=BINARY.
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void LongNamesThatAreNotUtf8Replay(string method)
+    {
+        using var replay = new ReplayWorkspace();
+        replay.ChangeThroughMount("""
+            python3 - <<'EOF'
+            import os
+            os.symlink(b"\xff" * 150, b"long-target")
+            first = b"\xfe" * 199 + b"1"
+            open(first, "w").write("linked")
+            os.link(first, b"\xfe" * 199 + b"2")
+            sparse = b"s\xe9" * 75
+            fd = os.open(sparse, os.O_WRONLY | os.O_CREAT, 0o644)
+            os.ftruncate(fd, 1 << 30)
+            os.pwrite(fd, b"data", 1 << 29)
+            os.close(fd)
+            open(b"\xff" * 255, "w").write("max")
+            EOF
+            """);
+
+        AssertFaithful(replay, method);
+    }
+
+    /// <code>
+    /// change: files named .wh.foo and .wh..wh..opq, a directory .wh..wh.plnk with a file
+    /// </code>
+    /// In overlay terms these are ordinary names: only 0/0 devices and the opaque xattr mean
+    /// deletion, so the archive keeps them as they are.
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void AufsStyleWhiteoutNamesAreOrdinaryFiles(string method)
+    {
+        using var replay = new ReplayWorkspace();
+        ReplayWorkspace.RunScript(replay.LowerBottom, "echo foo > foo");
+        replay.ChangeThroughMount("""
+            echo x > .wh.foo
+            : > .wh..wh..opq
+            mkdir .wh..wh.plnk
+            echo y > .wh..wh.plnk/file
+            """);
+
+        var result = AssertFaithful(replay, method);
+        Assert.NotNull(result.After!.Find("foo"));
+    }
+
+    /// <code>
     /// lower2: a200/ x 25 (a 5025-byte path) with lower-deep and gone-deep
     /// change: append to lower-deep; rm gone-deep; b200/new (4750, user.deep, mtime before
     ///         1970), a symlink with a 1000-byte target and a FIFO beside it
