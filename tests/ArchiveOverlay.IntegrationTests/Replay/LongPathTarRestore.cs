@@ -6,12 +6,13 @@ namespace ArchiveOverlay.IntegrationTests.Replay;
 /// Restores a tar.gz whose paths exceed PATH_MAX, which GNU tar cannot extract (README, known
 /// limits). Python's tarfile reads the entries (PAX paths, binary names, GNU sparse 1.0, xattrs);
 /// the script walks to each parent with one relative chdir per component, so no call sees a long
-/// path, and applies owner, mode, xattrs and times the way GNU tar does, directories last.
+/// path, and applies owner, mode, xattrs and times the way GNU tar does, directories last. Like
+/// GNU tar it reads %3D and %25 in SCHILY.xattr keywords as '=' and '%'.
 /// </summary>
 internal static class LongPathTarRestore
 {
     private const string Script = """
-        import decimal, os, stat, sys, tarfile
+        import decimal, os, re, stat, sys, tarfile
 
         archive, destination = sys.argv[1], sys.argv[2]
         os.chdir(destination)
@@ -46,7 +47,9 @@ internal static class LongPathTarRestore
                 os.chmod(name, member.mode)
             for key, value in member.pax_headers.items():
                 if key.startswith("SCHILY.xattr."):
-                    os.setxattr(name, os.fsencode(key[len("SCHILY.xattr."):]),
+                    xattr = re.sub("%(3D|25)", lambda m: "=" if m[1] == "3D" else "%",
+                                   key[len("SCHILY.xattr."):])
+                    os.setxattr(name, os.fsencode(xattr),
                                 value.encode("utf-8", "surrogateescape"), follow_symlinks=False)
             os.utime(name, ns=times(member), follow_symlinks=False)
 

@@ -200,6 +200,36 @@ public sealed class RedirectAndMetacopyReplayTests
         AssertFaithful(replay, method);
     }
 
+    /// <code>
+    /// lower2: zfirst, data (64 KiB)
+    /// change (metacopy=on): chown 3:4 zfirst and data; ln zfirst alink; ln data data-link;
+    ///         mv data-link moved-link
+    /// </code>
+    /// A metadata-only copy-up with two upper names: one body and one link in the archive,
+    /// the body read from the lower file whichever name comes first.
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void HardLinksToMetadataOnlyCopyUpsReplay(string method)
+    {
+        using var replay = new ReplayWorkspace(s_metacopy);
+        ReplayWorkspace.RunScript(replay.LowerBottom, """
+            echo first > zfirst
+            python3 -c "open('data', 'wb').write(bytes(range(256)) * 256)"
+            """);
+        replay.ChangeThroughMount("""
+            chown 3:4 zfirst data
+            ln zfirst alink
+            ln data data-link
+            mv data-link moved-link
+            """);
+        ReplayAssert.UpperHas(replay, "alink", "trusted.overlay.metacopy");
+        ReplayAssert.UpperHas(replay, "moved-link", "trusted.overlay.metacopy");
+
+        var result = AssertFaithful(replay, method);
+        Assert.Equal("./alink", result.After!.Find("zfirst")!.Fact("hard-link-group"));
+    }
+
     private ReplayResult AssertFaithful(
         ReplayWorkspace replay,
         string method,

@@ -31,10 +31,18 @@ internal sealed class ReplayWorkspace : IDisposable
         "replay-work", "replay-merged",
     ];
 
-    public ReplayWorkspace(IEnumerable<string>? mountOptions = null)
+    /// <param name="mountOptions">Extra options of the container's mount.</param>
+    /// <param name="replayMountOptions">
+    /// Extra options of the replay's mount: none by default, since the archive resolves
+    /// redirects and metacopy; "userxattr" where the archive holds user.overlay.* xattrs.
+    /// </param>
+    public ReplayWorkspace(
+        IEnumerable<string>? mountOptions = null,
+        IEnumerable<string>? replayMountOptions = null)
     {
         Root = Directory.CreateTempSubdirectory("archive-overlay-replay-").FullName;
         MountOptions = [.. mountOptions ?? []];
+        ReplayMountOptions = [.. replayMountOptions ?? []];
         foreach (var directory in s_directories)
         {
             Directory.CreateDirectory(PathIn(directory));
@@ -51,6 +59,8 @@ internal sealed class ReplayWorkspace : IDisposable
 
     /// <summary>Extra options of the container's mount, such as "redirect_dir=on".</summary>
     public IReadOnlyList<string> MountOptions { get; }
+
+    public IReadOnlyList<string> ReplayMountOptions { get; }
 
     public string LowerTop => PathIn("lower1");
 
@@ -148,7 +158,7 @@ internal sealed class ReplayWorkspace : IDisposable
     }
 
     /// <summary>
-    /// Mounts the same lowers under a restored upperdir, read-only with default options.
+    /// Mounts the same lowers under a restored upperdir, read-only with the replay options.
     /// </summary>
     public MergedView RecordReplayedView(string restoredUpper)
     {
@@ -158,7 +168,7 @@ internal sealed class ReplayWorkspace : IDisposable
             restoredUpper,
             PathIn("replay-work"),
             readOnly: true,
-            []);
+            ReplayMountOptions);
         return MergedViewRecorder.Record(mount.MountPoint);
     }
 
