@@ -13,7 +13,8 @@ CONFIGURATION ?= Release
 
 BUILD := build
 BINARY := $(BUILD)/archive_overlay
-SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props
+SOURCES := $(shell find src \( -name obj -o -name bin \) -prune -o \( -name '*.cs' -o -name '*.csproj' \) -print) \
+	Directory.Build.props
 TEST_PACKAGES := podman runc crun busybox-static fuse-overlayfs attr acl skopeo umoci pigz time \
 	python3 clang zlib1g-dev
 

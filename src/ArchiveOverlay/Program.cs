@@ -16,12 +16,12 @@ try
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"archive_overlay: {e.Message}");
-    Console.Error.Write(HookOptions.Usage);
+    Console.Error.WriteLine(HookOptions.Usage);
     return ExitCodes.BadInput;
 }
 if (options.ShowHelp)
 {
-    Console.Out.Write(HookOptions.Usage);
+    Console.Out.WriteLine(HookOptions.Usage);
     return ExitCodes.Success;
 }
 if (options.ShowVersion)
