@@ -8,8 +8,8 @@ using Microsoft.Win32.SafeHandles;
 namespace ArchiveOverlay.Archiving;
 
 /// <summary>
-/// Writes the upperdir as a gzip-compressed PAX tar, compressed on every core, in overlay terms: entries "./", "./dir/",
-/// "./dir/file"; a whiteout is a character device 0/0 entry and an opaque directory keeps its
+/// Writes the upperdir as a gzip-compressed PAX tar, compressed on every core, in overlay terms:
+/// entries "./", "./dir/", "./dir/file"; a whiteout is a character device 0/0 entry and an opaque directory keeps its
 /// opaque xattr as a SCHILY.xattr record.
 /// </summary>
 public sealed class TarGzWriter : IArchiveWriter

@@ -206,15 +206,7 @@ public sealed class UpperDirWalker : IDisposable
                 AddOpaqueMarker(xattrs, opaqueName);
             }
             var names = UpperNames(directory.Value, path.Span, lower);
-            var entry = new UpperDirEntry
-            {
-                RelativePath = path,
-                Name = name,
-                Kind = EntryKind.Directory,
-                Status = status,
-                Xattrs = xattrs,
-                ParentFd = chain.Current,
-            };
+            var entry = DirectoryEntry(path, name, status, xattrs, chain.Current);
             visitor.Visit(entry);
             chain.Push(directory, status.Identity);
             return new Frame(entry, names, lowerPath, lower, IsUpper: true, opaqueName);
@@ -265,15 +257,7 @@ public sealed class UpperDirWalker : IDisposable
         try
         {
             AddOpaqueMarker(xattrs, parent.MaterializeOpaqueName!);
-            var entry = new UpperDirEntry
-            {
-                RelativePath = path,
-                Name = name,
-                Kind = EntryKind.Directory,
-                Status = status,
-                Xattrs = xattrs,
-                ParentFd = found.ParentFd,
-            };
+            var entry = DirectoryEntry(path, name, status, xattrs, found.ParentFd);
             var names = lower.ReadNames(path.Span).Select(n => (n, true)).ToList();
             visitor.Visit(entry);
             var lowerPath = Join(parent.LowerPath ?? [], name);
@@ -285,6 +269,21 @@ public sealed class UpperDirWalker : IDisposable
             throw;
         }
     }
+
+    private static UpperDirEntry DirectoryEntry(
+        ReadOnlyMemory<byte> path,
+        byte[] name,
+        FileStatus status,
+        List<XattrEntry> xattrs,
+        int parentFd) => new()
+        {
+            RelativePath = path,
+            Name = name,
+            Kind = EntryKind.Directory,
+            Status = status,
+            Xattrs = xattrs,
+            ParentFd = parentFd,
+        };
 
     // Where a child's content lives in the lower layers: its redirect (absolute from the layer root,
     // or a name in the parent's lower directory), else the parent's lower path plus its own name.
