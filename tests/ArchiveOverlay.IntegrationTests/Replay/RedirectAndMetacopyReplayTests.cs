@@ -230,6 +230,53 @@ public sealed class RedirectAndMetacopyReplayTests
         Assert.Equal("./alink", result.After!.Find("zfirst")!.Fact("hard-link-group"));
     }
 
+    /// <code>
+    /// lower2: old/ with caps (security.capability, user.*, trusted.*, ACL, 4755, 7:8, mtime
+    ///         before 1970), old/link -> /etc/shadow, old/fifo, old/null (char 1/3),
+    ///         old/locked/ (0000) with secret, old/sparse (1 TiB, data at 0 and 900 GiB),
+    ///         old/h1 = old/h2 (hard links)
+    /// change (redirect_dir=on): mv old new
+    /// </code>
+    /// The archive stores the renamed directory with its whole lower content, so everything
+    /// the lower entries carry must come along, holes included.
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void RenamedDirectoryKeepsEverythingItsLowerEntriesCarry(string method)
+    {
+        using var replay = new ReplayWorkspace(s_redirect);
+        ReplayWorkspace.RunScript(replay.LowerBottom, """
+            mkdir -p old/locked
+            echo caps > old/caps
+            chown 7:8 old/caps
+            chmod 4755 old/caps
+            setfattr -n security.capability -v 0x0100000200200000000000000000000000000000 old/caps
+            setfattr -n user.bin -v 0x00ff0a old/caps
+            setfattr -n trusted.t -v t old/caps
+            setfacl -m u:1234:rwx old/caps
+            touch -d '1969-07-20 20:17:40.123456789 UTC' old/caps
+            ln -s /etc/shadow old/link
+            mkfifo old/fifo
+            mknod old/null c 1 3
+            echo secret > old/locked/secret
+            chmod 000 old/locked
+            truncate -s 1T old/sparse
+            python3 -c "import os
+            fd = os.open('old/sparse', os.O_WRONLY)
+            os.pwrite(fd, b'start', 0)
+            os.pwrite(fd, b'far', 900 << 30)"
+            echo linked > old/h1
+            ln old/h1 old/h2
+            touch -d '2001-01-01 00:00:00.000000001 UTC' old
+            """);
+        replay.ChangeThroughMount("mv old new");
+        ReplayAssert.UpperHas(replay, "new", "trusted.overlay.redirect");
+
+        AssertFaithful(replay, method, TimeSpan.FromSeconds(30));
+
+        ReplayAssert.ArchiveKeepsHoles(replay, method, "new/sparse");
+    }
+
     private ReplayResult AssertFaithful(
         ReplayWorkspace replay,
         string method,
