@@ -441,6 +441,34 @@ public sealed class ReplayScenarioTests
     }
 
     /// <code>
+    /// lower2: dir/lower
+    /// change (rootful, trusted.overlay.*): user.overlay.opaque, user.overlay.origin,
+    ///         user.overlay.redirect, user.overlay.metacopy and user.fuseoverlayfs.origin set on
+    ///         entries through the mount
+    /// </code>
+    /// On a mount without userxattr, user.overlay.* is ordinary data the container wrote,
+    /// not bookkeeping, and must be kept like any user.* xattr.
+    [RootTheory]
+    [InlineData(ReplayWorkspace.Copy)]
+    [InlineData(ReplayWorkspace.TarGz)]
+    public void OverlayNamedUserXattrsOnARootfulMountAreKept(string method)
+    {
+        using var replay = new ReplayWorkspace();
+        ReplayWorkspace.RunScript(replay.LowerBottom, "mkdir dir && echo lower > dir/lower");
+        replay.ChangeThroughMount("""
+            setfattr -n user.overlay.opaque -v y dir
+            echo x > file
+            setfattr -n user.overlay.origin -v 0x00fb file
+            setfattr -n user.overlay.redirect -v /elsewhere file
+            setfattr -n user.overlay.metacopy file
+            setfattr -n user.fuseoverlayfs.origin -v 1 file
+            """);
+
+        var result = AssertFaithful(replay, method);
+        Assert.NotNull(result.After!.Find("dir/lower"));
+    }
+
+    /// <code>
     /// change: the mount's root made 0555, 1000:2000, user.root, an ACL and a 1980 mtime
     /// </code>
     /// The root of the merged view is the upperdir itself: the archive's root entry carries it.
