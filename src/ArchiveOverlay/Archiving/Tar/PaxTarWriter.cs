@@ -203,14 +203,41 @@ public sealed class PaxTarWriter
         }
         foreach (var xattr in entry.Xattrs)
         {
-            if (xattr.Name.AsSpan().IndexOfAny((byte)'=', (byte)'\n', (byte)0) >= 0)
+            if (xattr.Name.AsSpan().IndexOfAny((byte)'\n', (byte)0) >= 0)
             {
                 throw new NotSupportedException(
                     $"xattr name '{PathText.Display(xattr.Name)}' cannot be stored in a tar extended header");
             }
-            AddRecord(records, [.. "SCHILY.xattr."u8, .. xattr.Name], xattr.Value);
+            AddRecord(records, [.. "SCHILY.xattr."u8, .. EncodeXattrName(xattr.Name)], xattr.Value);
         }
         return records.ToArray();
+    }
+
+    // A keyword ends at its first '=', so GNU tar writes '=' in an xattr name as "%3D", and '%' as
+    // "%25" so that the escape stays unambiguous; it decodes both on extraction.
+    private static byte[] EncodeXattrName(byte[] name)
+    {
+        if (name.AsSpan().IndexOfAny((byte)'=', (byte)'%') < 0)
+        {
+            return name;
+        }
+        var encoded = new List<byte>(name.Length + 8);
+        foreach (var b in name)
+        {
+            switch (b)
+            {
+                case (byte)'=':
+                    encoded.AddRange("%3D"u8);
+                    break;
+                case (byte)'%':
+                    encoded.AddRange("%25"u8);
+                    break;
+                default:
+                    encoded.Add(b);
+                    break;
+            }
+        }
+        return [.. encoded];
     }
 
     // A record is "LENGTH KEY=VALUE\n" where LENGTH counts the whole record, its own digits included.

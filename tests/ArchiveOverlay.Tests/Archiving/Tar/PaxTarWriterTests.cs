@@ -124,19 +124,32 @@ public sealed class PaxTarWriterTests : IDisposable
     }
 
     [Fact]
-    public void XattrNameWithAnEqualsSignIsRefused()
+    public void XattrNamesWithEqualsAndPercentSignsAreEncodedAsGnuTarDoes()
     {
         var header = new TarEntryHeader
         {
             Name = "./f"u8.ToArray(),
             Type = TarEntryType.RegularFile,
-            Xattrs = [new XattrEntry("user.a=b"u8.ToArray(), [1])],
+            Mode = 0x1A4,
+            Xattrs =
+            [
+                new XattrEntry("user.a=b"u8.ToArray(), [1]),
+                new XattrEntry("user.p%3Dq"u8.ToArray(), [2]),
+            ],
         };
-        var writer = new PaxTarWriter(new MemoryStream());
 
-        var error = Assert.Throws<NotSupportedException>(() => writer.WriteHeader(header));
+        var tar = WriteTar((header, []));
 
-        Assert.Equal("xattr name 'user.a=b' cannot be stored in a tar extended header", error.Message);
+        var member = TarListing.ReadWithPython(tar).Single();
+        Assert.Equal(
+            [TarListing.Hex("user.a%3Db"), TarListing.Hex("user.p%253Dq")],
+            member.XattrsHex.Keys.Order().ToArray());
+        var restored = _temp.Combine("restored");
+        Directory.CreateDirectory(restored);
+        ExternalTool.Run("tar", "--xattrs", "--xattrs-include=*", "-xf", tar, "-C", restored);
+        var names = ExternalTool.Run("getfattr", "-d", "-m", "-", "-e", "hex", Path.Combine(restored, "f"));
+        Assert.Contains("user.a\\075b=0x01", names, StringComparison.Ordinal);
+        Assert.Contains("user.p%3Dq=0x02", names, StringComparison.Ordinal);
     }
 
     [Theory]
