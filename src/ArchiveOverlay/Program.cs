@@ -47,7 +47,7 @@ catch (InvalidInputException e)
 }
 catch (Exception e)
 {
-    Log.BadInput(e);
+    Log.HookFailed(e);
     return ExitCodes.ArchiveFailed;
 }
 finally

@@ -89,6 +89,12 @@ public static class Log
         StackTrace(exception);
     }
 
+    public static void HookFailed(Exception exception)
+    {
+        Write(LogLevel.Error, $"hook failed: {Describe(exception)}");
+        StackTrace(exception);
+    }
+
     public static void SocketSkipped(string path) =>
         Write(LogLevel.Debug, $"socket '{path}' left out");
 
