@@ -13,9 +13,10 @@ public sealed record PodmanReplayEntry(
     string Device,
     string Content,
     string HardLinkOf,
-    string NameBytes)
+    string NameBytes,
+    string Xattrs)
 {
-    private const int FieldCount = 10;
+    private const int FieldCount = 11;
 
     public bool IsRegularFile => Type is "regular file" or "regular empty file";
 
@@ -39,7 +40,8 @@ public sealed record PodmanReplayEntry(
             fields[6],
             fields[7],
             fields[8],
-            fields[9]);
+            fields[9],
+            fields[10]);
     }
 
     /// <summary>
@@ -74,5 +76,6 @@ public sealed record PodmanReplayEntry(
             Device,
             Content,
             HardLinkOf,
-            NameBytes);
+            NameBytes,
+            Xattrs);
 }

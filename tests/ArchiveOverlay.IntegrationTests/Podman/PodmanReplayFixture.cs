@@ -69,20 +69,50 @@ public abstract class PodmanReplayFixture : IDisposable
         echo y > "$(printf 'bad\377name')"
         # a copy-up by an append keeps the lower file's user xattr
         echo more >> xattr.txt
+        # extended attributes: a file capability (cap_net_bind_service, effective), a binary
+        # user value, a trusted name, an access ACL (user 1000 may read) and a default ACL
+        echo cap > cap && setfattr -n security.capability \
+            -v 0x0100000200040000000000000000000000000000 cap
+        echo bin > binary-xattr && setfattr -n user.bin -v 0xff00fe80 binary-xattr
+        echo t > trusted && setfattr -n trusted.app -v secret trusted
+        acl=0x0200000001000600ffffffff02000400e803000004000400ffffffff10000400ffffffff20000000ffffffff
+        echo acl > acl && setfattr -n system.posix_acl_access -v $acl acl
+        mkdir acl-dir && setfattr -n system.posix_acl_default -v $acl acl-dir
+        # a terabyte of holes with a line at its end: a size beyond 8 GiB that no one reads
+        truncate -s 1099511627776 huge && echo end >> huge
+        # owner ids beyond what tar's octal fields hold, a time before 1970
+        echo id > big-ids && chown 4294967294:3000000 big-ids
+        echo old > old && touch -d @-300000000 old
+        # a block device, a directory no one may enter
+        mknod loop b 7 0
+        mkdir locked && echo x > locked/f && chmod 000 locked
+        # a path longer than 255 bytes, and a directory of 300 entries
+        long=$(printf 'a-directory-name-of-forty-bytes-%08d/' 1 2 3 4 5 6 7)
+        mkdir -p "$long" && echo deep > "${long}file"
+        mkdir wide && i=0 && while [ $i -lt 300 ]; do : > wide/$i; i=$((i + 1)); done
         set +e
         """;
 
     private readonly Lazy<State> _state;
     private readonly List<string> _byteNamedDirectories = [];
 
-    protected PodmanReplayFixture(bool useFuseOverlayfs)
+    protected PodmanReplayFixture(bool useFuseOverlayfs, bool redirectAndMetacopy = false)
     {
         UsesFuseOverlayfs = useFuseOverlayfs;
+        UsesRedirectAndMetacopy = redirectAndMetacopy;
         _state = new Lazy<State>(Start);
     }
 
     /// <summary>Whether podman mounts images with fuse-overlayfs, not kernel overlayfs.</summary>
     public bool UsesFuseOverlayfs { get; }
+
+    /// <summary>
+    /// Whether the container's kernel overlay mount has redirect_dir and metacopy on, so that a
+    /// renamed lower directory is a redirect and a chmod, chown or touch of a lower file a
+    /// metadata-only copy-up. Podman passes no mount options of its own for an image mount, so
+    /// the overlay module's defaults are switched on for the container's start.
+    /// </summary>
+    public bool UsesRedirectAndMetacopy { get; }
 
     public PodmanSandbox Sandbox => _state.Value.Sandbox;
 
@@ -100,6 +130,12 @@ public abstract class PodmanReplayFixture : IDisposable
     public string HookLog => _state.Value.HookLog;
 
     public string HookStdout => _state.Value.HookStdout;
+
+    /// <summary>
+    /// The trusted.overlay.redirect and .metacopy xattrs in the container's upperdir as the
+    /// hook was started, as getfattr dumps them.
+    /// </summary>
+    public string UpperDirOverlayXattrs => _state.Value.UpperDirOverlayXattrs;
 
     /// <summary>The directory the hook wrote both archives and their success files to.</summary>
     public string ArchiveDirectory => Path.GetDirectoryName(CopyArchive)!;
@@ -147,7 +183,14 @@ public abstract class PodmanReplayFixture : IDisposable
             sandbox.ImportBusyboxImage(BusyboxImage);
             var output = sandbox.CreateDirectory("archives");
             _byteNamedDirectories.Add(output);
-            return RunContainer(sandbox, output);
+            if (!UsesRedirectAndMetacopy)
+            {
+                return RunContainer(sandbox, output);
+            }
+            using (OverlayModuleDefaults.SwitchOn("redirect_dir", "metacopy"))
+            {
+                return RunContainer(sandbox, output);
+            }
         }
         catch
         {
@@ -186,7 +229,7 @@ public abstract class PodmanReplayFixture : IDisposable
         var stopwatch = Stopwatch.StartNew();
         var run = sandbox.Run(
         [
-            "run", "--rm", "--cap-add", "MKNOD",
+            "run", "--rm", "--cap-add", "MKNOD", "--cap-add", "SYS_ADMIN",
             "--mount", $"type=image,source={DataImage},destination=/data,rw=true",
             .. Annotation("c", "mount-point", "/data"),
             .. Annotation("c", "archive-to", copy),
@@ -207,6 +250,7 @@ public abstract class PodmanReplayFixture : IDisposable
             sandbox.HookExitCodes,
             sandbox.HookLog,
             sandbox.HookStdout,
+            sandbox.UpperDirOverlayXattrs,
             copy,
             tarGz);
     }
@@ -273,6 +317,7 @@ public abstract class PodmanReplayFixture : IDisposable
         IReadOnlyList<int> HookExitCodes,
         string HookLog,
         string HookStdout,
+        string UpperDirOverlayXattrs,
         string CopyArchive,
         string TarGzArchive);
 }
@@ -283,6 +328,18 @@ public sealed class PodmanReplayKernelOverlayFixture : PodmanReplayFixture
 {
     public PodmanReplayKernelOverlayFixture()
         : base(useFuseOverlayfs: false)
+    {
+    }
+}
+
+/// <summary>
+/// The replay fixture with kernel overlayfs, its mount made with redirect_dir and metacopy on.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class PodmanReplayRedirectMetacopyFixture : PodmanReplayFixture
+{
+    public PodmanReplayRedirectMetacopyFixture()
+        : base(useFuseOverlayfs: false, redirectAndMetacopy: true)
     {
     }
 }

@@ -13,9 +13,12 @@ public static class PodmanReplayListing
     /// <summary>
     /// The listing script; its first argument is the tree's root. Fields, split by '|': path,
     /// type, mode in octal (setuid, setgid and sticky included), uid:gid, size, mtime with
-    /// nanoseconds, device major,minor (hex), sha256 of a regular file or target of a symlink,
-    /// the first path of the same inode when that is another path (hard links), and the path's
-    /// bytes in hex when it holds a byte that is not printable ASCII.
+    /// nanoseconds, device major,minor (hex), sha256 of a regular file (of its last MiB, marked
+    /// "tail:", when it is over 64 MiB: a sparse terabyte is not read) or target of a symlink,
+    /// the first path of the same inode when that is another path (hard links), the path's
+    /// bytes in hex when it holds a byte that is not printable ASCII, and the extended
+    /// attributes as getfattr dumps them in hex, sorted, apart from the overlay's own
+    /// (trusted.overlay.*, user.overlay.*, user.fuseoverlayfs.*).
     /// </summary>
     public const string Script = """
         export LC_ALL=C TZ=UTC0
@@ -23,7 +26,13 @@ public static class PodmanReplayListing
         busybox find . | busybox sort | while IFS= read -r path; do
             line=$(busybox stat -c '%F|%a|%u:%g|%s|%y|%t,%T|%d:%i' "$path") || continue
             case "$line" in
-                regular*) hash=$(busybox sha256sum < "$path"); line="$line|${hash%% *}" ;;
+                regular*)
+                    if [ "$(busybox stat -c %s "$path")" -gt 67108864 ]; then
+                        hash=$(busybox tail -c 1048576 "$path" | busybox sha256sum)
+                        line="$line|tail:${hash%% *}"
+                    else
+                        hash=$(busybox sha256sum < "$path"); line="$line|${hash%% *}"
+                    fi ;;
                 symbolic*) line="$line|$(busybox readlink "$path")" ;;
                 *) line="$line|" ;;
             esac
@@ -32,7 +41,11 @@ public static class PodmanReplayListing
                     bytes=$(printf %s "$path" | busybox od -An -tx1 | busybox tr -d ' \n') ;;
                 *) bytes= ;;
             esac
-            printf '%s|%s|%s\n' "$path" "$line" "$bytes"
+            xattrs=$(getfattr -h -d -m - -e hex -- "$path" \
+                | busybox grep -v -e '^#' -e '^$' \
+                    -e '^trusted\.overlay\.' -e '^user\.overlay\.' -e '^user\.fuseoverlayfs\.' \
+                | busybox sort | busybox tr '\n' ' ')
+            printf '%s|%s|%s|%s\n' "$path" "$line" "$bytes" "${xattrs% }"
         done | busybox awk -F'|' -v OFS='|' '{
             inode = $8
             $8 = $9

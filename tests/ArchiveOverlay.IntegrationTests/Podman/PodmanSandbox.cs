@@ -75,10 +75,16 @@ public sealed class PodmanSandbox : IDisposable
             .Select(line => int.Parse(line, CultureInfo.InvariantCulture))
             .ToList();
 
+    /// <summary>
+    /// getfattr's dump of the trusted.overlay.redirect and trusted.overlay.metacopy xattrs in
+    /// every upperdir the hook was given, taken just before each hook run.
+    /// </summary>
+    public string UpperDirOverlayXattrs => ReadTextOrEmpty(PathIn("hook.overlay-xattrs"));
+
     /// <summary>Forgets earlier hook runs: a test then sees only its own containers.</summary>
     public void ClearHookRecords()
     {
-        foreach (var name in new[] { "hook.log", "hook.stdout", "hook.status" })
+        foreach (var name in new[] { "hook.log", "hook.stdout", "hook.status", "hook.overlay-xattrs" })
         {
             File.Delete(PathIn(name));
         }
@@ -96,7 +102,11 @@ public sealed class PodmanSandbox : IDisposable
         return path;
     }
 
-    /// <summary>Imports an image of busybox-static with applet symlinks in /bin.</summary>
+    /// <summary>
+    /// Imports an image of busybox-static with applet symlinks in /bin, and the host's getfattr
+    /// and setfattr (from the attr package) with the shared libraries they load, which busybox
+    /// has no applets for.
+    /// </summary>
     public void ImportBusyboxImage(string name)
     {
         var rootfs = CreateDirectory("busybox-rootfs-" + Guid.NewGuid().ToString("N"));
@@ -105,6 +115,20 @@ public sealed class PodmanSandbox : IDisposable
         foreach (var applet in s_busyboxApplets)
         {
             File.CreateSymbolicLink(Path.Combine(bin, applet), "busybox");
+        }
+        foreach (var program in new[] { "getfattr", "setfattr" })
+        {
+            var path = FindOnPath(program);
+            File.Copy(path, Path.Combine(bin, program));
+            foreach (var library in SharedLibraries(path))
+            {
+                var copy = rootfs + library;
+                if (!File.Exists(copy))
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+                    File.Copy(library, copy);
+                }
+            }
         }
 
         ImportDataImage(name, rootfs);
@@ -249,11 +273,22 @@ public sealed class PodmanSandbox : IDisposable
     private void WriteHook(string hookBinary)
     {
         // Podman runs poststop hooks with an empty environment and drops their output and exit
-        // code, so the hook runs through a wrapper that keeps both for the tests.
+        // code, so the hook runs through a wrapper that keeps both for the tests. It also records
+        // the renamed-directory and metadata-only copy-up markers in each upperdir named in
+        // config.json, which the upperdir's deletion right after the hook would otherwise hide.
         var wrapperPath = PathIn("hook-wrapper.sh");
         var wrapper = $"""
             #!/bin/sh
-            {ShellQuote(hookBinary)} "$@" \
+            state=$({FindOnPath("cat")})
+            bundle=$(printf '%s' "$state" | {FindOnPath("grep")} -o '"bundle":"[^"]*"' \
+                | {FindOnPath("cut")} -d '"' -f 4)
+            for upper in $({FindOnPath("grep")} -o 'upperdir=[^",]*' "$bundle/config.json" \
+                | {FindOnPath("cut")} -d = -f 2-); do
+                {FindOnPath("getfattr")} --recursive --physical --no-dereference --absolute-names \
+                    --dump --encoding=hex --match='^trusted\.overlay\.(redirect|metacopy)$' \
+                    "$upper" >>{ShellQuote(PathIn("hook.overlay-xattrs"))} 2>&1
+            done
+            printf '%s' "$state" | {ShellQuote(hookBinary)} "$@" \
                 >>{ShellQuote(PathIn("hook.stdout"))} 2>>{ShellQuote(PathIn("hook.log"))}
             status=$?
             echo "$status" >>{ShellQuote(PathIn("hook.status"))}
@@ -336,6 +371,16 @@ public sealed class PodmanSandbox : IDisposable
                 .FirstOrDefault(File.Exists)
             ?? throw new FileNotFoundException($"'{program}' not found on PATH", program);
     }
+
+    // ldd prints "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" for a library and
+    // "/lib64/ld-linux-x86-64.so.2 (0x...)" for the loader; the vDSO has no path.
+    private static List<string> SharedLibraries(string program) =>
+        CommandResult.RunChecked("ldd", program).Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Trim().Split(' '))
+            .Select(fields => fields is [_, "=>", var target, ..] ? target : fields[0])
+            .Where(path => path.StartsWith('/'))
+            .ToList();
 
     private static string ReadTextOrEmpty(string path) =>
         File.Exists(path) ? File.ReadAllText(path) : "";
