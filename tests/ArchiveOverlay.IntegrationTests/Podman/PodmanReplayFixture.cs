@@ -86,10 +86,14 @@ public abstract class PodmanReplayFixture : IDisposable
         # a block device, a directory no one may enter
         mknod loop b 7 0
         mkdir locked && echo x > locked/f && chmod 000 locked
-        # a path longer than 255 bytes, and a directory of 300 entries
+        # a path longer than 255 bytes; a directory of 100,000 entries (10,000 on fuse-overlayfs,
+        # where each create is a round trip through FUSE); a tree 2,000 levels
+        # deep, as deep as GNU tar still extracts (./deep/d/.../d/file stays under PATH_MAX)
         long=$(printf 'a-directory-name-of-forty-bytes-%08d/' 1 2 3 4 5 6 7)
         mkdir -p "$long" && echo deep > "${long}file"
-        mkdir wide && i=0 && while [ $i -lt 300 ]; do : > wide/$i; i=$((i + 1)); done
+        mkdir wide && i=0 && while [ $i -lt "$WIDE_ENTRIES" ]; do : > wide/$i; i=$((i + 1)); done
+        mkdir deep && cd deep && i=0 && while [ $i -lt 2000 ]; do mkdir d && cd d; i=$((i + 1)); done
+        echo bottom > file && cd /data
         set +e
         """;
 
@@ -192,15 +196,23 @@ public abstract class PodmanReplayFixture : IDisposable
                 return RunContainer(sandbox, output);
             }
         }
-        catch
+        catch (Exception failure)
         {
             try
             {
-                RemoveByteNamedDirectories();
+                try
+                {
+                    RemoveByteNamedDirectories();
+                }
+                finally
+                {
+                    sandbox.Dispose();
+                }
             }
-            finally
+            catch (Exception cleanupFailure)
             {
-                sandbox.Dispose();
+                // The first failure says what went wrong; the cleanup's must not hide it.
+                throw new AggregateException(failure, cleanupFailure);
             }
             throw;
         }
@@ -219,7 +231,7 @@ public abstract class PodmanReplayFixture : IDisposable
         }
     }
 
-    private static State RunContainer(PodmanSandbox sandbox, string output)
+    private State RunContainer(PodmanSandbox sandbox, string output)
     {
         var copy = Path.Combine(output, "copy");
         var tarGz = Path.Combine(output, "data.tar.gz");
@@ -230,6 +242,7 @@ public abstract class PodmanReplayFixture : IDisposable
         var run = sandbox.Run(
         [
             "run", "--rm", "--cap-add", "MKNOD", "--cap-add", "SYS_ADMIN",
+            "--env", $"WIDE_ENTRIES={(UsesFuseOverlayfs ? 10_000 : 100_000)}",
             "--mount", $"type=image,source={DataImage},destination=/data,rw=true",
             .. Annotation("c", "mount-point", "/data"),
             .. Annotation("c", "archive-to", copy),

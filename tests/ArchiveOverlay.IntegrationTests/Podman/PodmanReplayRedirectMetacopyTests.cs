@@ -30,8 +30,8 @@ public sealed class PodmanReplayRedirectMetacopyTests
     {
         var xattrs = _fixture.UpperDirOverlayXattrs;
         Assert.True(
-            xattrs.Contains("/moved\ntrusted.overlay.redirect=", StringComparison.Ordinal)
-                && xattrs.Contains("/chmod.txt\ntrusted.overlay.metacopy", StringComparison.Ordinal),
+            xattrs.Contains("# file: moved\ntrusted.overlay.redirect=", StringComparison.Ordinal)
+                && xattrs.Contains("# file: chmod.txt\ntrusted.overlay.metacopy", StringComparison.Ordinal),
             $"expected a redirect on moved and a metacopy on chmod.txt in the upperdir:\n{xattrs}"
                 + _fixture.HookRuns);
     }

@@ -65,7 +65,9 @@ public abstract class PodmanReplayTests
         Assert.True(complaints.Count == 0, $"hook warnings or errors\n{_fixture.HookRuns}");
         Assert.True(run.Stderr.Length == 0, $"the container wrote to stderr\n{run}");
 
-        // The container's terabyte of holes stays holes in the copy and costs the tar.gz nothing.
+        // The container's terabyte of holes stays holes in the copy, and the tar.gz holds no run
+        // of zeros: gzip squeezes zeros about a thousandfold, so a terabyte of them would take a
+        // gigabyte, where the whole archive, 100,000 entries and all, takes under two megabytes.
         var huge = Path.Combine(_fixture.CopyArchive, "huge");
         var hugeBlocks = CommandResult.RunChecked("stat", "-c", "%b %B", huge).Stdout.Split(' ');
         var hugeAllocated = long.Parse(hugeBlocks[0], CultureInfo.InvariantCulture)
@@ -74,7 +76,7 @@ public abstract class PodmanReplayTests
         _output.WriteLine($"huge: {hugeAllocated} bytes allocated in the copy; tar.gz {tarGzSize} bytes");
         Assert.True(new FileInfo(huge).Length == (1L << 40) + 4, $"{huge} has the wrong size");
         Assert.True(hugeAllocated < 1 << 20, $"{huge} has {hugeAllocated} bytes allocated");
-        Assert.True(tarGzSize < 1 << 20, $"the tar.gz has {tarGzSize} bytes");
+        Assert.True(tarGzSize < 16 << 20, $"the tar.gz has {tarGzSize} bytes");
     }
 
     [RootFact]

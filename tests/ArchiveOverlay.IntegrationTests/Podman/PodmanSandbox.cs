@@ -284,9 +284,9 @@ public sealed class PodmanSandbox : IDisposable
                 | {FindOnPath("cut")} -d '"' -f 4)
             for upper in $({FindOnPath("grep")} -o 'upperdir=[^",]*' "$bundle/config.json" \
                 | {FindOnPath("cut")} -d = -f 2-); do
-                {FindOnPath("getfattr")} --recursive --physical --no-dereference --absolute-names \
-                    --dump --encoding=hex --match='^trusted\.overlay\.(redirect|metacopy)$' \
-                    "$upper" >>{ShellQuote(PathIn("hook.overlay-xattrs"))} 2>&1
+                (cd "$upper" && {FindOnPath("getfattr")} --recursive --physical --no-dereference \
+                    --dump --encoding=hex --match='^trusted\.overlay\.(redirect|metacopy)$' . \
+                    >>{ShellQuote(PathIn("hook.overlay-xattrs"))} 2>&1)
             done
             printf '%s' "$state" | {ShellQuote(hookBinary)} "$@" \
                 >>{ShellQuote(PathIn("hook.stdout"))} 2>>{ShellQuote(PathIn("hook.log"))}
