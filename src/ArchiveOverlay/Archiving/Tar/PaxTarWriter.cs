@@ -201,13 +201,10 @@ public sealed class PaxTarWriter
             var time = FormatTime(entry.ModifiedSeconds, entry.ModifiedNanoseconds);
             AddRecord(records, "mtime"u8, Encoding.ASCII.GetBytes(time));
         }
+        // A record's length prefix, not its newline, says where it ends: a name with a newline
+        // (any byte but NUL may be in one) is stored as it is, as GNU tar does.
         foreach (var xattr in entry.Xattrs)
         {
-            if (xattr.Name.AsSpan().IndexOfAny((byte)'\n', (byte)0) >= 0)
-            {
-                throw new NotSupportedException(
-                    $"xattr name '{PathText.Display(xattr.Name)}' cannot be stored in a tar extended header");
-            }
             AddRecord(records, [.. "SCHILY.xattr."u8, .. EncodeXattrName(xattr.Name)], xattr.Value);
         }
         return records.ToArray();

@@ -124,7 +124,7 @@ public sealed class PaxTarWriterTests : IDisposable
     }
 
     [Fact]
-    public void XattrNamesWithEqualsAndPercentSignsAreEncodedAsGnuTarDoes()
+    public void XattrNamesWithEqualsPercentSignsAndNewlinesAreStoredAsGnuTarDoes()
     {
         var header = new TarEntryHeader
         {
@@ -135,6 +135,7 @@ public sealed class PaxTarWriterTests : IDisposable
             [
                 new XattrEntry("user.a=b"u8.ToArray(), [1]),
                 new XattrEntry("user.p%3Dq"u8.ToArray(), [2]),
+                new XattrEntry("user.n\nl"u8.ToArray(), [3]),
             ],
         };
 
@@ -142,14 +143,15 @@ public sealed class PaxTarWriterTests : IDisposable
 
         var member = TarListing.ReadWithPython(tar).Single();
         Assert.Equal(
-            [TarListing.Hex("user.a%3Db"), TarListing.Hex("user.p%253Dq")],
-            member.XattrsHex.Keys.Order().ToArray());
+            [TarListing.Hex("user.a%3Db"), TarListing.Hex("user.n\nl"), TarListing.Hex("user.p%253Dq")],
+            member.XattrsHex.Keys.Order(StringComparer.Ordinal).ToArray());
         var restored = _temp.Combine("restored");
         Directory.CreateDirectory(restored);
         ExternalTool.Run("tar", "--xattrs", "--xattrs-include=*", "-xf", tar, "-C", restored);
         var names = ExternalTool.Run("getfattr", "-d", "-m", "-", "-e", "hex", Path.Combine(restored, "f"));
         Assert.Contains("user.a\\075b=0x01", names, StringComparison.Ordinal);
         Assert.Contains("user.p%3Dq=0x02", names, StringComparison.Ordinal);
+        Assert.Contains("user.n\\012l=0x03", names, StringComparison.Ordinal);
     }
 
     [Theory]
