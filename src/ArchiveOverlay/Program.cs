@@ -37,13 +37,19 @@ Log.Configure(options.LogLevel, sinks);
 TerminationRequest.Register();
 try
 {
-    using var stdin = Console.OpenStandardInput();
+    using var stdin = new StandardInputStream();
     return PoststopHook.Run(stdin);
 }
 catch (InvalidInputException e)
 {
     Log.BadInput(e);
     return ExitCodes.BadInput;
+}
+catch (OperationCanceledException e)
+{
+    // A signal before any archive was started: there is nothing to clean up.
+    Log.StoppedBeforeArchiving(e);
+    return ExitCodes.ArchiveFailed;
 }
 catch (Exception e)
 {

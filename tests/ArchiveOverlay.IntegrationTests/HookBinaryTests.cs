@@ -234,6 +234,28 @@ public sealed partial class HookBinaryTests : IDisposable
     }
 
     [Fact]
+    public void ClosedStderrDoesNotKeepTheArchiveFromBeingWritten()
+    {
+        var exitCode = HookProcess.RunWithStderrClosed(State(Archive("a", "/data", Out("copy"))));
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("content\n", File.ReadAllText(Path.Combine(Out("copy"), "dir", "file")));
+    }
+
+    // A runtime that never closes the state pipe and then stops the hook must see it exit.
+    [Theory]
+    [InlineData(15, "SIGTERM")]
+    [InlineData(2, "SIGINT")]
+    [InlineData(1, "SIGHUP")]
+    public void TerminationSignalEndsTheWaitForTheState(int signal, string name)
+    {
+        var result = HookProcess.RunAndSignalWhileWaitingForState(signal);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal([$"stopped by {name} before any archive was written"], result.LogLines.Select(Message));
+    }
+
+    [Fact]
     public void IncompleteArchiveIsIgnoredWithAWarning()
     {
         var annotations = new Dictionary<string, string> { [$"{Prefix}half.mount-point"] = "/data" };

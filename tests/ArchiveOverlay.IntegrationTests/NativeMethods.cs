@@ -7,4 +7,7 @@ internal static partial class NativeMethods
 {
     [LibraryImport("libc")]
     internal static partial uint geteuid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int kill(int pid, int signal);
 }

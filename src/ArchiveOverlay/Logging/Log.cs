@@ -89,6 +89,9 @@ public static class Log
         StackTrace(exception);
     }
 
+    public static void StoppedBeforeArchiving(OperationCanceledException exception) =>
+        Write(LogLevel.Error, $"{exception.Message} before any archive was written");
+
     public static void HookFailed(Exception exception)
     {
         Write(LogLevel.Error, $"hook failed: {Describe(exception)}");

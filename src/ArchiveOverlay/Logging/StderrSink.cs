@@ -16,7 +16,7 @@ public sealed class StderrSink : ILogSink
         {
             _stderr.Write(bytes);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
             // A runtime that closed our stderr must not turn a finished archive into a failure.
         }
@@ -24,14 +24,16 @@ public sealed class StderrSink : ILogSink
 
     public void Dispose() => _stderr.Dispose();
 
-    // A runtime may start the hook with stderr closed; the archives matter more than the log.
+    // A runtime may start the hook with stderr closed (.NET then throws IOException or
+    // UnauthorizedAccessException, depending on how fd 2 fails); the archives matter more than
+    // the log.
     private static Stream OpenStandardError()
     {
         try
         {
             return Console.OpenStandardError();
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return Stream.Null;
         }

@@ -6,6 +6,7 @@ internal static class Errno
     public const int EPERM = 1;
     public const int ENOENT = 2;
     public const int EINTR = 4;
+    public const int EAGAIN = 11;
     public const int ENXIO = 6;
     public const int EEXIST = 17;
     public const int EXDEV = 18;

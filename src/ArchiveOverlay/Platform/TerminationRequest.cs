@@ -3,19 +3,22 @@ using System.Runtime.InteropServices;
 namespace ArchiveOverlay.Platform;
 
 /// <summary>
-/// Turns SIGTERM and SIGINT into an exception at the next entry or mebibyte, so that a runtime that
-/// stops the hook still gets the temporaries removed and a line saying why.
+/// Turns SIGTERM, SIGINT and SIGHUP into an exception at the next entry or mebibyte, so that a
+/// runtime that stops the hook, or a terminal that goes away, still gets the temporaries removed
+/// and a line saying why.
 /// </summary>
 public static class TerminationRequest
 {
     private static volatile int s_signal;
     private static PosixSignalRegistration? s_term;
     private static PosixSignalRegistration? s_interrupt;
+    private static PosixSignalRegistration? s_hangup;
 
     public static void Register()
     {
         s_term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         s_interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        s_hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
     }
 
     /// <summary>Throws <see cref="OperationCanceledException"/> once a termination signal arrived.</summary>
@@ -23,7 +26,12 @@ public static class TerminationRequest
     {
         if (s_signal != 0)
         {
-            var name = s_signal == (int)PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT";
+            var name = (PosixSignal)s_signal switch
+            {
+                PosixSignal.SIGTERM => "SIGTERM",
+                PosixSignal.SIGINT => "SIGINT",
+                _ => "SIGHUP",
+            };
             throw new OperationCanceledException($"stopped by {name}");
         }
     }
