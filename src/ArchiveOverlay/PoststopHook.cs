@@ -43,10 +43,34 @@ public static class PoststopHook
 
         config ??= ReadConfig(state.Bundle!);
         var failures = 0;
+        var requests = new List<ArchiveRequest>();
         foreach (var (name, fields) in archives)
         {
+            try
+            {
+                requests.Add(ArchiveRequest.FromAnnotations(name, fields));
+            }
+            catch (Exception e)
+            {
+                Log.ArchiveFailed(name, e);
+                failures++;
+            }
+        }
+        var clashes = OutputClashes.Find(requests);
+        var outputs = new RunOutputs();
+        foreach (var upperDir in OverlayMount.AllUpperDirs(config.Mounts ?? []))
+        {
+            outputs.ForbidInside(upperDir, $"the upperdir '{upperDir}'");
+        }
+        foreach (var request in requests)
+        {
             // After a termination signal the remaining archives are reported, not attempted.
-            if (!TryArchive(name, fields, config))
+            if (clashes.TryGetValue(request.Name, out var clash))
+            {
+                Log.ArchiveFailed(request.Name, new InvalidInputException(clash));
+                failures++;
+            }
+            else if (!TryArchive(request, config, outputs))
             {
                 failures++;
             }
@@ -55,19 +79,18 @@ public static class PoststopHook
     }
 
     // One archive's failure, whatever its cause, must not keep the others from being written.
-    private static bool TryArchive(string name, Dictionary<string, string> fields, BundleConfig config)
+    private static bool TryArchive(ArchiveRequest request, BundleConfig config, RunOutputs outputs)
     {
         try
         {
-            var request = ArchiveRequest.FromAnnotations(name, fields);
             var mount = OverlayMount.Find(config.Mounts ?? [], request.MountPoint);
-            Log.MountMatched(name, mount.Destination, mount.UpperDir);
-            ArchiveJob.Run(request, mount);
+            Log.MountMatched(request.Name, mount.Destination, mount.UpperDir);
+            ArchiveJob.Run(request, mount, outputs);
             return true;
         }
         catch (Exception e)
         {
-            Log.ArchiveFailed(name, e);
+            Log.ArchiveFailed(request.Name, e);
             return false;
         }
     }

@@ -49,7 +49,11 @@ public sealed partial class HookBinaryTests : IDisposable
         "private",
     ];
 
-    private void WriteConfig(string[] dataOptions, Dictionary<string, string>? annotations, string type = "overlay")
+    private void WriteConfig(
+        string[] dataOptions,
+        Dictionary<string, string>? annotations,
+        string type = "overlay",
+        object[]? moreMounts = null)
     {
         var config = new Dictionary<string, object>
         {
@@ -59,7 +63,7 @@ public sealed partial class HookBinaryTests : IDisposable
             {
                 new { destination = "/proc", type = "proc", source = "proc" },
                 new { destination = "/data", type, source = "/var/lib/x/merge", options = dataOptions },
-            },
+            }.Concat(moreMounts ?? []).ToArray(),
         };
         if (annotations is not null)
         {
@@ -160,16 +164,23 @@ public sealed partial class HookBinaryTests : IDisposable
         Assert.Equal([expected], result.LogLines.Select(Message));
     }
 
-    [Fact]
-    public void NewlinesInAnnotationsCannotForgeLogLines()
+    // U+2028 and U+2029 end a line for some log viewers, U+202E turns the text after it around.
+    [Theory]
+    [InlineData("\n", "\\x0a")]
+    [InlineData("\r", "\\x0d")]
+    [InlineData("\u2028", "\\u2028")]
+    [InlineData("\u2029", "\\u2029")]
+    [InlineData("\u202e", "\\u202e")]
+    [InlineData("\u0085", "\\x85")]
+    public void LineBreaksAndDirectionMarksInAnnotationsCannotForgeLogLines(string separator, string escaped)
     {
-        var forged = "relative\n2026-01-01T00:00:00.000Z info [0123456789ab] archived mount '/data'";
+        var forged = $"relative{separator}2026-01-01T00:00:00.000Z info [0123456789ab] archived mount '/data'";
 
         var result = HookProcess.Run(State(Archive("a", "/data", forged)));
 
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(result.LogLines);
-        Assert.Contains("relative\\x0a2026-01-01", line, StringComparison.Ordinal);
+        Assert.Contains($"relative{escaped}2026-01-01", line, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -231,6 +242,58 @@ public sealed partial class HookBinaryTests : IDisposable
         var expected = "archive 'a' failed: overlay mount at '/data' has no upperdir option: "
             + "it is read-only, nothing to archive archive=a";
         Assert.Equal([expected], result.LogLines.Select(Message));
+    }
+
+    [Fact]
+    public void ArchivesWhoseOutputsOverlapAreBothRefusedAndNothingIsWritten()
+    {
+        var annotations = Archive("a", "/data", Out("copy"));
+        var other = Archive("z", "/data", Out("z.tar.gz"), "method", "tar.gz", "success", Out("copy/dir/ok"));
+        foreach (var (key, value) in other)
+        {
+            annotations[key] = value;
+        }
+
+        var result = HookProcess.Run(State(annotations));
+
+        Assert.Equal(1, result.ExitCode);
+        string[] expected =
+        [
+            $"archive 'a' failed: its archive-to '{Out("copy")}' overlaps the success '{Out("copy/dir/ok")}' "
+                + "of archive 'z' archive=a",
+            $"archive 'z' failed: its success '{Out("copy/dir/ok")}' overlaps the archive-to '{Out("copy")}' "
+                + "of archive 'a' archive=z",
+        ];
+        Assert.Equal(expected, result.LogLines.Select(Message).Where(line => !line.StartsWith("archives requested", StringComparison.Ordinal)));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "out")));
+    }
+
+    [Fact]
+    public void ArchiveIntoAnotherOverlayMountsUpperDirIsRefused()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "upper2"));
+        var cache = new
+        {
+            destination = "/cache",
+            type = "overlay",
+            source = "overlay",
+            options = new[]
+            {
+                $"lowerdir={Path.Combine(_root, "lower")}",
+                $"upperdir={Path.Combine(_root, "upper2")}",
+                $"workdir={Path.Combine(_root, "work2")}",
+            },
+        };
+        WriteConfig(OverlayOptions(), annotations: null, moreMounts: [cache]);
+        var target = Path.Combine(_root, "upper2", "data.tar.gz");
+
+        var result = HookProcess.Run(State(Archive("a", "/data", target, "method", "tar.gz")));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(
+            $"archive 'a' failed: archive-to '{target}' lies inside the upperdir '{Path.Combine(_root, "upper2")}' archive=a",
+            result.LogLines.Select(Message));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "upper2")));
     }
 
     [Fact]

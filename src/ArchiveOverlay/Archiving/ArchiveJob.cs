@@ -9,27 +9,39 @@ namespace ArchiveOverlay.Archiving;
 /// <summary>Archives one upperdir as one request asks: walk, write, commit, then the success file.</summary>
 public static class ArchiveJob
 {
-    public static void Run(ArchiveRequest request, OverlayMount mount)
+    public static void Run(ArchiveRequest request, OverlayMount mount, RunOutputs? outputs = null)
     {
+        outputs ??= new RunOutputs();
         var stopwatch = Stopwatch.StartNew();
         using var upperDir = OpenUpperDir(mount.UpperDir);
-        var upperIdentity = (FileStatus.FStat(upperDir.Value, "."u8).Identity, "the upperdir");
-        OutputLocation.CheckOutside(request.ArchiveTo, "archive-to", upperIdentity);
+        (FileIdentity, string)[] forbidden =
+        [
+            (FileStatus.FStat(upperDir.Value, "."u8).Identity, "the upperdir"),
+            .. outputs.Forbidden,
+        ];
+        OutputLocation.CheckOutside(request.ArchiveTo, "archive-to", forbidden);
         if (request.SuccessPath is { } successPath)
         {
-            OutputLocation.CheckOutside(successPath, "success", upperIdentity);
+            OutputLocation.CheckOutside(successPath, "success", forbidden);
         }
+        IndexedHardLinks.Refuse(mount);
         if (request.TarContentOwner is not null && request.Method == ArchiveMethod.Copy)
         {
             Log.OwnerIgnoredForCopy(request.Name);
         }
         var isCopy = request.Method == ArchiveMethod.Copy;
-        using var output = AtomicOutput.Create(request.ArchiveTo, isDirectory: isCopy);
+        var what = $"archive '{request.Name}'";
+        using var output = AtomicOutput.Create(request.ArchiveTo, isDirectory: isCopy, outputs);
         using var writer = CreateWriter(request, output);
         using var walker = new UpperDirWalker(output.TempIdentity, mount.LowerDirs, mount.Flavor);
         walker.Walk(upperDir, writer);
         writer.Complete();
-        output.Commit();
+        var archiveIdentity = output.Commit();
+        outputs.RecordWritten(archiveIdentity, what);
+        if (isCopy)
+        {
+            outputs.ForbidInside(request.ArchiveTo, what);
+        }
 
         Log.ArchiveWritten(
             request.Name,
@@ -45,11 +57,10 @@ public static class ArchiveJob
         {
             if (isCopy)
             {
-                using var archive = FileDescriptor.OpenDirectory(request.ArchiveTo);
-                var archiveIdentity = FileStatus.FStat(archive.Value, "."u8).Identity;
                 OutputLocation.CheckOutside(success, "success", (archiveIdentity, "the archive"));
             }
-            SuccessFile.Create(success);
+            var successIdentity = SuccessFile.Create(success, outputs);
+            outputs.RecordWritten(successIdentity, $"the success file of archive '{request.Name}'");
             Log.SuccessFileCreated(request.Name, success);
         }
     }

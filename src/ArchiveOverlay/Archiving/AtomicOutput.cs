@@ -43,11 +43,11 @@ public sealed class AtomicOutput : IDisposable
     public bool IsDirectory { get; }
 
     /// <summary>Checks the target, creates missing parent directories and the temporary.</summary>
-    public static AtomicOutput Create(string target, bool isDirectory)
+    public static AtomicOutput Create(string target, bool isDirectory, RunOutputs outputs)
     {
         var (parentPath, _) = LexicalPath.Split(target);
-        Directory.CreateDirectory(parentPath);
-        var replaceEmpty = CheckTarget(target, isDirectory);
+        OutputLocation.CreateParent(target);
+        var replaceEmpty = CheckTarget(target, isDirectory, outputs);
         var parent = FileDescriptor.OpenDirectory(parentPath);
         var output = new AtomicOutput(parent, target, isDirectory, replaceEmpty);
         try
@@ -79,13 +79,25 @@ public sealed class AtomicOutput : IDisposable
     public FileIdentity TempIdentity =>
         FileStatus.LStat(_parent.Value, _tempName, Encoding.UTF8.GetBytes(TempPath)).Identity;
 
-    /// <summary>Renames the complete temporary over the target and makes the rename durable.</summary>
-    public void Commit()
+    /// <summary>
+    /// Renames the complete temporary over the target and makes the rename durable; returns the
+    /// archive's device and inode.
+    /// </summary>
+    public FileIdentity Commit()
     {
         var display = Encoding.UTF8.GetBytes(Target);
         try
         {
-            FileOperations.Rename(_parent.Value, _tempName, _targetName, _replaceEmpty, display);
+            if (_replaceEmpty && !IsDirectory)
+            {
+                ReplaceEmptyFile(display);
+            }
+            else
+            {
+                // rename(2) replaces a directory only while it is empty, and with NOREPLACE
+                // nothing at all: whatever filled the target meanwhile stays.
+                FileOperations.Rename(_parent.Value, _tempName, _targetName, _replaceEmpty, display);
+            }
         }
         catch (PosixException e) when (e.Errno is Errno.EEXIST or Errno.ENOTEMPTY)
         {
@@ -93,6 +105,27 @@ public sealed class AtomicOutput : IDisposable
         }
         _committed = true;
         FileOperations.Sync(_parent.Value, display);
+        return FileStatus.LStat(_parent.Value, _targetName, display).Identity;
+    }
+
+    // rename(2) replaces any file, so the empty file seen at the start is swapped with the archive
+    // and looked at again: if another writer filled it meanwhile, it is swapped back, untouched.
+    private void ReplaceEmptyFile(ReadOnlySpan<byte> display)
+    {
+        if (!FileOperations.TryExchange(_parent.Value, _tempName, _targetName, display))
+        {
+            // A file system without RENAME_EXCHANGE: the check at the start has to do.
+            FileOperations.Rename(_parent.Value, _tempName, _targetName, replace: true, display);
+            return;
+        }
+        var displaced = FileStatus.LStat(_parent.Value, _tempName, Encoding.UTF8.GetBytes(TempPath));
+        if (displaced.Kind == FileKind.Regular && displaced.Size == 0)
+        {
+            RemoveTemporary();
+            return;
+        }
+        FileOperations.TryExchange(_parent.Value, _tempName, _targetName, display);
+        throw new IOException($"archive-to '{Target}' was written by someone else while archiving; it is left as it is");
     }
 
     public void Dispose()
@@ -115,8 +148,9 @@ public sealed class AtomicOutput : IDisposable
         }
     }
 
-    // True when an empty file or directory of the right kind stands at the target and may be replaced.
-    private static bool CheckTarget(string target, bool isDirectory)
+    // True when an empty file or directory of the right kind stands at the target and may be
+    // replaced: one that this run did not write itself.
+    private static bool CheckTarget(string target, bool isDirectory, RunOutputs outputs)
     {
         if (!FileStatus.TryLStat(target, out var status))
         {
@@ -127,7 +161,19 @@ public sealed class AtomicOutput : IDisposable
             : status.Kind == FileKind.Regular && status.Size == 0;
         if (!isEmpty)
         {
-            throw new IOException($"archive-to '{target}' already exists and is not empty; it is left as it is");
+            var kind = status.Kind switch
+            {
+                FileKind.Directory => "a directory that is not empty",
+                FileKind.Regular => "a file that is not empty",
+                _ => "neither a file nor a directory",
+            };
+            var expected = isDirectory ? "an empty directory" : "an empty file";
+            throw new IOException(
+                $"archive-to '{target}' already exists and is {kind} (only {expected} may be replaced); it is left as it is");
+        }
+        if (outputs.WrittenAs(status.Identity) is { } other)
+        {
+            throw new IOException($"archive-to '{target}' is {other}, written by this run; it is left as it is");
         }
         return true;
     }

@@ -33,7 +33,7 @@ public readonly record struct ContentOwner(uint Uid, uint? Gid)
     private static bool TryParseId(string text, out uint id)
     {
         id = 0;
-        return text.Length is > 0 and <= 10
+        return text.Length > 0
             && text.All(char.IsAsciiDigit)
             && uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out id)
             && id <= MaxId;

@@ -6,6 +6,9 @@ namespace ArchiveOverlay.Archiving;
 /// <summary>Checks where an output path really lies before anything is created there.</summary>
 public static class OutputLocation
 {
+    private const UnixFileMode OwnerOnly =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     /// <summary>
     /// Throws when <paramref name="path"/> would lie inside one of the <paramref name="forbidden"/>
     /// directories, judged by the nearest existing ancestor's device and inode, so that a symlink
@@ -16,7 +19,8 @@ public static class OutputLocation
         string annotation,
         params (FileIdentity Identity, string What)[] forbidden)
     {
-        var existing = LexicalPath.Split(path).Parent;
+        // The path itself counts: an existing directory there may be the upperdir.
+        var existing = path;
         while (!Directory.Exists(existing) && existing != "/")
         {
             existing = LexicalPath.Split(existing).Parent;
@@ -29,6 +33,25 @@ public static class OutputLocation
             {
                 throw new IOException($"{annotation} '{path}' lies inside {what}");
             }
+        }
+    }
+
+    /// <summary>
+    /// Creates the missing parent directories of <paramref name="path"/>, mode 0700: an archive
+    /// keeps the container's setuid files and device nodes, which only root should reach.
+    /// </summary>
+    public static void CreateParent(string path)
+    {
+        // Directory.CreateDirectory gives its mode to the last directory only: one at a time.
+        var missing = new Stack<string>();
+        for (var directory = LexicalPath.Split(path).Parent; !Directory.Exists(directory);)
+        {
+            missing.Push(directory);
+            directory = LexicalPath.Split(directory).Parent;
+        }
+        while (missing.Count > 0)
+        {
+            Directory.CreateDirectory(missing.Pop(), OwnerOnly);
         }
     }
 }

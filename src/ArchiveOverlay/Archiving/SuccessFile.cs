@@ -10,10 +10,11 @@ public static class SuccessFile
     /// Creates the empty file, never opening, truncating or following anything already there: an
     /// empty regular file there is taken as it is, anything else is left untouched and is an error.
     /// </summary>
-    public static void Create(string path)
+    /// <returns>The device and inode of the success file.</returns>
+    public static FileIdentity Create(string path, RunOutputs outputs)
     {
         var (parentPath, name) = LexicalPath.Split(path);
-        Directory.CreateDirectory(parentPath);
+        OutputLocation.CreateParent(path);
         using var parent = FileDescriptor.OpenDirectory(parentPath);
         var display = Encoding.UTF8.GetBytes(path);
         var nameBytes = Encoding.UTF8.GetBytes(name);
@@ -22,6 +23,8 @@ public static class SuccessFile
         {
             using var file = FileDescriptor.Open(parent.Value, nameBytes, flags, 0x1A4, display);
             FileOperations.Sync(file.Value, display);
+            FileOperations.Sync(parent.Value, display);
+            return FileStatus.FStat(file.Value, display).Identity;
         }
         catch (PosixException e) when (e.Errno == Errno.EEXIST)
         {
@@ -30,7 +33,12 @@ public static class SuccessFile
             {
                 throw new IOException($"success path '{path}' exists and is not an empty file; it is left as it is");
             }
+            if (outputs.WrittenAs(existing.Identity) is { } other)
+            {
+                throw new IOException($"success path '{path}' is {other}, written by this run; it is left as it is");
+            }
+            FileOperations.Sync(parent.Value, display);
+            return existing.Identity;
         }
-        FileOperations.Sync(parent.Value, display);
     }
 }

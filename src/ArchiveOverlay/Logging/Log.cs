@@ -169,13 +169,14 @@ public static class Log
         }
     }
 
-    // Values come from annotations and file names: a newline in one must not start a forged line.
+    // Values come from annotations and file names: a newline in one must not start a forged line,
+    // nor a Unicode line separator or a direction override disguise one.
     private static string EscapeControlCharacters(StringBuilder line)
     {
         for (var i = 0; i < line.Length; i++)
         {
             var c = line[i];
-            if (char.IsControl(c))
+            if (NeedsEscape(c))
             {
                 var escape = c <= 0xff ? $"\\x{(int)c:x2}" : $"\\u{(int)c:x4}";
                 line.Remove(i, 1).Insert(i, escape);
@@ -184,6 +185,10 @@ public static class Log
         }
         return line.ToString();
     }
+
+    private static bool NeedsEscape(char c) =>
+        char.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format
+            or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
 
     private static string Name(LogLevel level) => level switch
     {

@@ -26,7 +26,7 @@ public sealed record ArchiveRequest(
             {
                 throw Invalid(name, AnnotationNames.Success, successValue, "it names the archive itself");
             }
-            if (success.StartsWith(archiveTo + "/", StringComparison.Ordinal))
+            if (LexicalPath.IsBelow(success, archiveTo))
             {
                 throw Invalid(name, AnnotationNames.Success, successValue, "it lies inside the archive");
             }

@@ -8,10 +8,12 @@ public sealed record OverlayMount(
     string Destination,
     string UpperDir,
     IReadOnlyList<string> LowerDirs,
-    OverlayFlavor Flavor = OverlayFlavor.Kernel)
+    OverlayFlavor Flavor = OverlayFlavor.Kernel,
+    string? WorkDir = null)
 {
     private const string UpperDirOption = "upperdir=";
     private const string LowerDirOption = "lowerdir=";
+    private const string WorkDirOption = "workdir=";
 
     /// <summary>
     /// Finds the mount at <paramref name="mountPoint"/> (compared as clean paths; a later mount at the same
@@ -31,13 +33,43 @@ public sealed record OverlayMount(
                     $"overlay mount at '{clean}' has no upperdir option: it is read-only, nothing to archive");
             var upperDirPath = RequireAbsolute(clean, upperDir[UpperDirOption.Length..]);
             var flavor = options.Contains("userxattr") ? OverlayFlavor.KernelUserXattr : OverlayFlavor.Kernel;
-            return new OverlayMount(clean, upperDirPath, ParseLowerDirs(options), flavor);
+            var workDir = options.LastOrDefault(o => o.StartsWith(WorkDirOption, StringComparison.Ordinal));
+            return new OverlayMount(
+                clean, upperDirPath, ParseLowerDirs(options), flavor, workDir?[WorkDirOption.Length..]);
         }
         if (TryFindFuseOverlayUpperDir(mount, out var fuseUpperDir))
         {
             return new OverlayMount(clean, fuseUpperDir, [], OverlayFlavor.FuseOverlayfs);
         }
         throw new InvalidInputException($"mount at '{clean}' is not an overlay mount (type '{mount.Type}')");
+    }
+
+    /// <summary>
+    /// The upperdirs of every mount in config.json that has one, the container's other overlay
+    /// mounts included; a mount that names none is left out.
+    /// </summary>
+    public static IEnumerable<string> AllUpperDirs(IReadOnlyList<MountEntry> mounts)
+    {
+        foreach (var mount in mounts)
+        {
+            if (mount?.Destination is null)
+            {
+                continue;
+            }
+            if (mount.Type == "overlay")
+            {
+                var upperDir = SplitOptions(mount.Options ?? [])
+                    .LastOrDefault(o => o.StartsWith(UpperDirOption, StringComparison.Ordinal));
+                if (upperDir is not null && upperDir.Length > UpperDirOption.Length + 1 && upperDir[UpperDirOption.Length] == '/')
+                {
+                    yield return upperDir[UpperDirOption.Length..];
+                }
+            }
+            else if (TryFindFuseOverlayUpperDir(mount, out var fuseUpperDir))
+            {
+                yield return fuseUpperDir;
+            }
+        }
     }
 
     /// <summary>Splits options that a runtime may give one per item or comma-joined in one item.</summary>

@@ -165,6 +165,34 @@ public static unsafe class FileOperations
         }
     }
 
+    /// <summary>
+    /// Swaps two names in one directory atomically; false when the file system cannot
+    /// (RENAME_EXCHANGE unsupported).
+    /// </summary>
+    public static bool TryExchange(
+        int dirFd,
+        ReadOnlySpan<byte> name,
+        ReadOnlySpan<byte> otherName,
+        ReadOnlySpan<byte> displayPath)
+    {
+        var nameZ = PathText.NulTerminated(name);
+        var otherZ = PathText.NulTerminated(otherName);
+        fixed (byte* namePath = nameZ)
+        fixed (byte* otherPath = otherZ)
+        {
+            if (LibC.renameat2(dirFd, namePath, dirFd, otherPath, LibC.RENAME_EXCHANGE) == 0)
+            {
+                return true;
+            }
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno is Errno.EINVAL or Errno.ENOSYS)
+            {
+                return false;
+            }
+            throw new PosixException("rename into place", PathText.Display(displayPath), errno);
+        }
+    }
+
     public static void Sync(int fd, ReadOnlySpan<byte> displayPath) =>
         PosixException.ThrowIfFailed(LibC.fsync(fd), "sync", displayPath);
 

@@ -39,6 +39,12 @@ public static class LexicalPath
         return joined.Length == 0 ? "." : joined;
     }
 
+    /// <summary>Whether clean absolute <paramref name="path"/> lies strictly below <paramref name="directory"/>.</summary>
+    public static bool IsBelow(string path, string directory) =>
+        directory == "/"
+            ? path.Length > 1
+            : path.StartsWith(directory + "/", StringComparison.Ordinal);
+
     /// <summary>Splits a clean absolute path into its parent directory and last element.</summary>
     public static (string Parent, string Name) Split(string cleanAbsolutePath)
     {

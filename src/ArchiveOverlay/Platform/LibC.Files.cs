@@ -31,6 +31,7 @@ internal static unsafe partial class LibC
     public const int SEEK_HOLE = 4;
 
     public const uint RENAME_NOREPLACE = 1;
+    public const uint RENAME_EXCHANGE = 2;
 
     public const uint UTIME_OMIT = (1u << 30) - 2;
 

@@ -17,10 +17,10 @@ public sealed class AtomicOutputTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private void Run(ArchiveMethod method, string target, string? success = null)
+    private void Run(ArchiveMethod method, string target, string? success = null, RunOutputs? outputs = null, string name = "a")
     {
-        var request = new ArchiveRequest("a", "/data", target, success, method, null);
-        ArchiveJob.Run(request, new OverlayMount("/data", _temp.Combine("upper"), []));
+        var request = new ArchiveRequest(name, "/data", target, success, method, null);
+        ArchiveJob.Run(request, new OverlayMount("/data", _temp.Combine("upper"), []), outputs);
     }
 
     private static string[] Leftovers(string directory) =>
@@ -37,7 +37,11 @@ public sealed class AtomicOutputTests : IDisposable
 
         var error = Assert.Throws<IOException>(() => Run(method, target, _temp.Combine("out", "ok")));
 
-        Assert.Equal($"archive-to '{target}' already exists and is not empty; it is left as it is", error.Message);
+        var expected = method == ArchiveMethod.Copy ? "an empty directory" : "an empty file";
+        Assert.Equal(
+            $"archive-to '{target}' already exists and is a file that is not empty (only {expected} may be replaced); "
+                + "it is left as it is",
+            error.Message);
         Assert.Equal("precious", File.ReadAllText(target));
         Assert.False(File.Exists(_temp.Combine("out", "ok")));
         Assert.Empty(Leftovers(_temp.Combine("out")));
@@ -64,6 +68,106 @@ public sealed class AtomicOutputTests : IDisposable
         Run(ArchiveMethod.TarGz, target);
 
         Assert.Contains("./dir/file", TarListing.NamesWithGnuTar(target));
+    }
+
+    // Another writer fills the empty file while the archive is written: the archive is swapped in,
+    // seen to have displaced content, and swapped back out.
+    [Fact]
+    public void EmptyTargetFileFilledWhileArchivingIsLeftToItsWriter()
+    {
+        var target = _temp.Combine("out", "a.tar.gz");
+        Directory.CreateDirectory(_temp.Combine("out"));
+        File.WriteAllBytes(target, []);
+        using (var output = AtomicOutput.Create(target, isDirectory: false, new RunOutputs()))
+        {
+            using (var file = new FileStream(output.CreateFile(), FileAccess.Write))
+            {
+                file.Write("mine"u8);
+            }
+            File.WriteAllText(target, "theirs");
+
+            var error = Assert.Throws<IOException>(() => output.Commit());
+
+            Assert.Equal(
+                $"archive-to '{target}' was written by someone else while archiving; it is left as it is",
+                error.Message);
+        }
+        Assert.Equal("theirs", File.ReadAllText(target));
+        Assert.Empty(Leftovers(_temp.Combine("out")));
+    }
+
+    [Fact]
+    public void MissingParentDirectoriesAreCreatedForRootAlone()
+    {
+        var target = _temp.Combine("out", "deep", "a.tar.gz");
+        var success = _temp.Combine("flags", "done");
+
+        Run(ArchiveMethod.TarGz, target, success);
+
+        foreach (var created in new[] { _temp.Combine("out"), _temp.Combine("out", "deep"), _temp.Combine("flags") })
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(created));
+        }
+    }
+
+    [Fact]
+    public void TargetThatIsTheUpperDirItselfIsRefused()
+    {
+        var upper = _temp.Combine("upper");
+
+        var error = Assert.Throws<IOException>(() => Run(ArchiveMethod.Copy, upper));
+
+        Assert.Equal($"archive-to '{upper}' lies inside the upperdir", error.Message);
+        Assert.Equal("content", File.ReadAllText(_temp.Combine("upper", "dir", "file")));
+    }
+
+    [Fact]
+    public void TargetInsideAnotherMountsUpperDirIsRefused()
+    {
+        var otherUpper = _temp.Combine("other-upper");
+        Directory.CreateDirectory(otherUpper);
+        var outputs = new RunOutputs();
+        outputs.ForbidInside(otherUpper, $"the upperdir '{otherUpper}'");
+        var target = Path.Combine(otherUpper, "a.tgz");
+
+        var error = Assert.Throws<IOException>(() => Run(ArchiveMethod.TarGz, target, outputs: outputs));
+
+        Assert.Equal($"archive-to '{target}' lies inside the upperdir '{otherUpper}'", error.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(otherUpper));
+    }
+
+    // The second archive reaches the first one's success file through a symlinked directory,
+    // where no comparison of paths can see it.
+    [Fact]
+    public void EmptyFileThisRunWroteIsNotReplacedByALaterArchive()
+    {
+        Directory.CreateDirectory(_temp.Combine("out", "real"));
+        File.CreateSymbolicLink(_temp.Combine("out", "link"), _temp.Combine("out", "real"));
+        var success = _temp.Combine("out", "real", "ok");
+        var outputs = new RunOutputs();
+        Run(ArchiveMethod.Copy, _temp.Combine("out", "copy"), success, outputs);
+        var sameFile = _temp.Combine("out", "link", "ok");
+
+        var error = Assert.Throws<IOException>(() => Run(ArchiveMethod.TarGz, sameFile, outputs: outputs, name: "b"));
+
+        Assert.Equal(
+            $"archive-to '{sameFile}' is the success file of archive 'a', written by this run; it is left as it is",
+            error.Message);
+        Assert.Equal(0, new FileInfo(success).Length);
+    }
+
+    [Fact]
+    public void OutputInsideACopyThisRunWroteIsRefused()
+    {
+        var outputs = new RunOutputs();
+        var copy = _temp.Combine("out", "copy");
+        Run(ArchiveMethod.Copy, copy, outputs: outputs);
+        var inside = Path.Combine(copy, "dir", "b.tgz");
+
+        var error = Assert.Throws<IOException>(() => Run(ArchiveMethod.TarGz, inside, outputs: outputs, name: "b"));
+
+        Assert.Equal($"archive-to '{inside}' lies inside archive 'a'", error.Message);
+        Assert.False(File.Exists(inside));
     }
 
     [Fact]

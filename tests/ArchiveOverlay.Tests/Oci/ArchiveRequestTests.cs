@@ -186,6 +186,7 @@ public sealed class ArchiveRequestTests
     [InlineData("4294967294:0", 4294967294u, 0u)]
     [InlineData("0:4294967294", 0u, 4294967294u)]
     [InlineData("007", 7u, null)]
+    [InlineData("00000000001:0000000000002", 1u, 2u)]
     public void TarContentOwnerTakesUidAndOptionalGid(string value, uint uid, uint? gid)
     {
         var request = ArchiveRequest.FromAnnotations("x", Fields(("tar-content-owner", value)));

@@ -37,9 +37,13 @@ public sealed class OverlayFixture : IDisposable
         return path;
     }
 
-    public void Mount()
+    public string Work => _root.Combine("work");
+
+    /// <summary>Mounts the overlay; <paramref name="extraOptions"/> such as "index=on" go last.</summary>
+    public void Mount(string? extraOptions = null)
     {
-        var options = $"lowerdir={Lower},upperdir={Upper},workdir={_root.Combine("work")}";
+        var options = $"lowerdir={Lower},upperdir={Upper},workdir={Work}"
+            + (extraOptions is null ? "" : "," + extraOptions);
         ExternalTool.Run("mount", "-t", "overlay", "overlay", "-o", options, Merged);
         _mounted = true;
     }

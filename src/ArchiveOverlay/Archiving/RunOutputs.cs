@@ -1,0 +1,33 @@
+using ArchiveOverlay.Platform;
+
+namespace ArchiveOverlay.Archiving;
+
+/// <summary>
+/// What the archives of one hook run must keep away from, judged by device and inode so that no
+/// symlink leads around it: no output lies inside an upperdir of the container or inside a copy
+/// archive written before it in the run, and none replaces an empty file or directory that the
+/// run itself wrote (a success file, or the copy of an empty upperdir).
+/// </summary>
+public sealed class RunOutputs
+{
+    private readonly List<(FileIdentity Identity, string What)> _forbidden = [];
+    private readonly Dictionary<FileIdentity, string> _written = [];
+
+    /// <summary>Directories that no output may lie inside, with what to call them in a message.</summary>
+    public IReadOnlyList<(FileIdentity Identity, string What)> Forbidden => _forbidden;
+
+    /// <summary>Keeps every output out of <paramref name="directory"/>, when it can be opened.</summary>
+    public void ForbidInside(string directory, string what)
+    {
+        if (FileStatus.TryLStat(directory, out var status) && status.Kind == FileKind.Directory)
+        {
+            _forbidden.Add((status.Identity, what));
+        }
+    }
+
+    /// <summary>Records an archive or success file this run wrote, and what to call it.</summary>
+    public void RecordWritten(FileIdentity identity, string what) => _written[identity] = what;
+
+    /// <summary>What this run wrote at <paramref name="identity"/>, if it wrote anything there.</summary>
+    public string? WrittenAs(FileIdentity identity) => _written.GetValueOrDefault(identity);
+}
