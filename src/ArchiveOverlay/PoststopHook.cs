@@ -19,7 +19,9 @@ public static class PoststopHook
     private const int MaxStateBytes = 16 * 1024 * 1024;
     private const long MaxConfigBytes = 64 * 1024 * 1024;
 
-    public static int Run(Stream stdin)
+    /// <param name="stdin">The OCI state.</param>
+    /// <param name="outputRoots">Directories every archive and success file must lie below; none: anywhere.</param>
+    public static int Run(Stream stdin, IReadOnlyList<string>? outputRoots = null)
     {
         var state = ReadState(stdin);
         Log.SetContainer(state.Id!);
@@ -57,7 +59,7 @@ public static class PoststopHook
             }
         }
         var clashes = OutputClashes.Find(requests);
-        var outputs = new RunOutputs();
+        var outputs = new RunOutputs(outputRoots);
         foreach (var upperDir in OverlayMount.AllUpperDirs(config.Mounts ?? []))
         {
             outputs.ForbidInside(upperDir, $"the upperdir '{upperDir}'");

@@ -38,7 +38,7 @@ TerminationRequest.Register();
 try
 {
     using var stdin = new StandardInputStream();
-    return PoststopHook.Run(stdin);
+    return PoststopHook.Run(stdin, options.OutputRoots);
 }
 catch (InvalidInputException e)
 {

@@ -297,6 +297,45 @@ public sealed partial class HookBinaryTests : IDisposable
     }
 
     [Fact]
+    public void OutputRootAdmitsPathsBelowIt()
+    {
+        var annotations = Archive("a", "/data", Out("new/copy"), "success", Out("new/copy.ok"));
+
+        var result = HookProcess.Run(State(annotations), "--output-root", Path.Combine(_root, "out"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("content\n", File.ReadAllText(Path.Combine(Out("new/copy"), "dir", "file")));
+        Assert.True(File.Exists(Out("new/copy.ok")));
+    }
+
+    // Outside by path, through a symlink inside the root, and the root itself.
+    [Theory]
+    [InlineData("elsewhere/copy", "out/ok")]
+    [InlineData("out/copy", "elsewhere/ok")]
+    [InlineData("out/link/copy", "out/ok")]
+    [InlineData("out", "elsewhere/ok")]
+    public void OutputRootRefusesPathsNotBelowIt(string archiveTo, string success)
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "elsewhere"));
+        File.CreateSymbolicLink(Out("link"), Path.Combine(_root, "elsewhere"));
+        var target = Path.Combine(_root, archiveTo);
+        var successPath = Path.Combine(_root, success);
+        var annotations = Archive("a", "/data", target, "success", successPath);
+
+        var result = HookProcess.Run(State(annotations), "--output-root", Path.Combine(_root, "out"));
+
+        Assert.Equal(1, result.ExitCode);
+        var (field, path) = archiveTo.StartsWith("elsewhere", StringComparison.Ordinal) || archiveTo.Contains("link", StringComparison.Ordinal) || archiveTo == "out"
+            ? ("archive-to", target)
+            : ("success", successPath);
+        Assert.Equal(
+            [$"archive 'a' failed: {field} '{path}' does not lie below an output root ({Path.Combine(_root, "out")}) archive=a"],
+            result.LogLines.Select(Message).Where(line => line.StartsWith("archive 'a' failed", StringComparison.Ordinal)));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "elsewhere")));
+        Assert.Equal(["link"], Directory.GetFileSystemEntries(Out("")).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void ClosedStderrDoesNotKeepTheArchiveFromBeingWritten()
     {
         var exitCode = HookProcess.RunWithStderrClosed(State(Archive("a", "/data", Out("copy"))));

@@ -19,9 +19,11 @@ public static class ArchiveJob
             (FileStatus.FStat(upperDir.Value, "."u8).Identity, "the upperdir"),
             .. outputs.Forbidden,
         ];
+        OutputLocation.CheckInsideRoots(request.ArchiveTo, "archive-to", outputs);
         OutputLocation.CheckOutside(request.ArchiveTo, "archive-to", forbidden);
         if (request.SuccessPath is { } successPath)
         {
+            OutputLocation.CheckInsideRoots(successPath, "success", outputs);
             OutputLocation.CheckOutside(successPath, "success", forbidden);
         }
         IndexedHardLinks.Refuse(mount);

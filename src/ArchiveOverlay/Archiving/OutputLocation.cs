@@ -20,11 +20,7 @@ public static class OutputLocation
         params (FileIdentity Identity, string What)[] forbidden)
     {
         // The path itself counts: an existing directory there may be the upperdir.
-        var existing = path;
-        while (!Directory.Exists(existing) && existing != "/")
-        {
-            existing = LexicalPath.Split(existing).Parent;
-        }
+        var existing = NearestExisting(path);
         using var directory = FileDescriptor.OpenDirectory(existing);
         var display = Encoding.UTF8.GetBytes(existing);
         foreach (var (identity, what) in forbidden)
@@ -34,6 +30,44 @@ public static class OutputLocation
                 throw new IOException($"{annotation} '{path}' lies inside {what}");
             }
         }
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="path"/> lies strictly below one of the output roots, when the
+    /// run has any: its parent's nearest existing ancestor must be a root or lie inside one, judged
+    /// by device and inode, so that no symlink leads out of them.
+    /// </summary>
+    public static void CheckInsideRoots(string path, string annotation, RunOutputs outputs)
+    {
+        if (!outputs.IsConfined)
+        {
+            return;
+        }
+        var existing = NearestExisting(LexicalPath.Split(path).Parent);
+        using var directory = FileDescriptor.OpenDirectory(existing);
+        var display = Encoding.UTF8.GetBytes(existing);
+        var inside = outputs.Roots.Any(root => FileOperations.IsInside(directory.Value, root.Identity, display));
+        if (inside && Directory.Exists(path))
+        {
+            using var target = FileDescriptor.OpenDirectory(path);
+            var identity = FileStatus.FStat(target.Value, display).Identity;
+            inside = !outputs.Roots.Any(root => root.Identity == identity);
+        }
+        if (!inside)
+        {
+            throw new IOException(
+                $"{annotation} '{path}' does not lie below an output root ({outputs.DescribeRoots()})");
+        }
+    }
+
+    private static string NearestExisting(string path)
+    {
+        var existing = path;
+        while (!Directory.Exists(existing) && existing != "/")
+        {
+            existing = LexicalPath.Split(existing).Parent;
+        }
+        return existing;
     }
 
     /// <summary>

@@ -12,6 +12,34 @@ public sealed class RunOutputs
 {
     private readonly List<(FileIdentity Identity, string What)> _forbidden = [];
     private readonly Dictionary<FileIdentity, string> _written = [];
+    private readonly List<(FileIdentity Identity, string Path)> _roots = [];
+    private readonly List<string> _rootPaths = [];
+
+    /// <summary>
+    /// Confines every output to lie below one of <paramref name="roots"/> (--output-root); a root
+    /// that is not an existing directory confines all the same and admits nothing.
+    /// </summary>
+    public RunOutputs(IReadOnlyList<string>? roots = null)
+    {
+        foreach (var root in roots ?? [])
+        {
+            _rootPaths.Add(root);
+            if (Directory.Exists(root))
+            {
+                using var directory = FileDescriptor.OpenDirectory(root);
+                _roots.Add((FileStatus.FStat(directory.Value, "."u8).Identity, root));
+            }
+        }
+    }
+
+    /// <summary>Whether outputs must lie below an output root.</summary>
+    public bool IsConfined => _rootPaths.Count > 0;
+
+    /// <summary>The output roots that exist, by device and inode.</summary>
+    public IReadOnlyList<(FileIdentity Identity, string Path)> Roots => _roots;
+
+    /// <summary>The output roots as given, for messages.</summary>
+    public string DescribeRoots() => string.Join(", ", _rootPaths);
 
     /// <summary>Directories that no output may lie inside, with what to call them in a message.</summary>
     public IReadOnlyList<(FileIdentity Identity, string What)> Forbidden => _forbidden;

@@ -1,12 +1,16 @@
 using ArchiveOverlay.Logging;
+using ArchiveOverlay.Platform;
 
 namespace ArchiveOverlay.Cli;
 
-/// <summary>The command line: archive_overlay [--log-level LEVEL] [--syslog] [--version] [--help].</summary>
+/// <summary>
+/// The command line: archive_overlay [--log-level LEVEL] [--syslog] [--output-root DIR]...
+/// [--version] [--help].
+/// </summary>
 public sealed record HookOptions(LogLevel LogLevel, bool Syslog, bool ShowVersion, bool ShowHelp)
 {
     public const string Usage = """
-        usage: archive_overlay [--log-level LEVEL] [--syslog] [--version] [--help]
+        usage: archive_overlay [--log-level LEVEL] [--syslog] [--output-root DIR]... [--version] [--help]
 
         OCI poststop hook: reads the container state on standard input and archives the
         upperdir of each overlay mount named by com.launchplatform.oci-hooks.archive-overlay.*
@@ -14,9 +18,16 @@ public sealed record HookOptions(LogLevel LogLevel, bool Syslog, bool ShowVersio
 
           --log-level LEVEL  trace, debug, info (default), warn, warning, error, fatal or panic
           --syslog           also send log lines to the local syslog socket
+          --output-root DIR  archives and success files must lie below DIR (absolute; may be
+                             given more than once); without it they may go anywhere on the host
           --version          print the version and exit
           --help             print this help and exit
         """;
+
+    private static readonly string[] s_noOutputRoots = [];
+
+    /// <summary>Directories every output must lie below; empty when outputs may go anywhere.</summary>
+    public IReadOnlyList<string> OutputRoots { get; init; } = s_noOutputRoots;
 
     /// <summary>Parses arguments; throws <see cref="ArgumentException"/> with a one-line reason.</summary>
     public static HookOptions Parse(IReadOnlyList<string> args)
@@ -33,6 +44,16 @@ public sealed record HookOptions(LogLevel LogLevel, bool Syslog, bool ShowVersio
                         ? args[++i]
                         : throw new ArgumentException("option '--log-level' needs a value"));
                     options = options with { LogLevel = ParseLevel(value) };
+                    break;
+                case "--output-root":
+                    var root = inlineValue ?? (i + 1 < args.Count
+                        ? args[++i]
+                        : throw new ArgumentException("option '--output-root' needs a value"));
+                    if (!root.StartsWith('/'))
+                    {
+                        throw new ArgumentException($"output root '{root}' is not an absolute path");
+                    }
+                    options = options with { OutputRoots = [.. options.OutputRoots, LexicalPath.Clean(root)] };
                     break;
                 case "--syslog" when inlineValue is null:
                     options = options with { Syslog = true };

@@ -149,12 +149,39 @@ public sealed class HookOptionsTests
     public void UsageNamesEveryOption()
     {
         Assert.StartsWith(
-            "usage: archive_overlay [--log-level LEVEL] [--syslog] [--version] [--help]",
+            "usage: archive_overlay [--log-level LEVEL] [--syslog] [--output-root DIR]... [--version] [--help]",
             HookOptions.Usage,
             StringComparison.Ordinal);
-        foreach (var option in new[] { "--log-level LEVEL", "--syslog", "--version", "--help" })
+        foreach (var option in new[] { "--log-level LEVEL", "--syslog", "--output-root DIR", "--version", "--help" })
         {
             Assert.Contains($"\n  {option} ", HookOptions.Usage, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void OutputRootsAreCollectedCleanInOrder()
+    {
+        var options = HookOptions.Parse(["--output-root", "/var/lib/archives/", "--output-root=/srv//data"]);
+
+        Assert.Equal(["/var/lib/archives", "/srv/data"], options.OutputRoots);
+        Assert.Empty(HookOptions.Parse([]).OutputRoots);
+    }
+
+    [Theory]
+    [InlineData("relative", "output root 'relative' is not an absolute path")]
+    [InlineData("", "output root '' is not an absolute path")]
+    public void OutputRootMustBeAbsolute(string root, string message)
+    {
+        var error = Assert.Throws<ArgumentException>(() => HookOptions.Parse([$"--output-root={root}"]));
+
+        Assert.Equal(message, error.Message);
+    }
+
+    [Fact]
+    public void OutputRootNeedsAValue()
+    {
+        var error = Assert.Throws<ArgumentException>(() => HookOptions.Parse(["--output-root"]));
+
+        Assert.Equal("option '--output-root' needs a value", error.Message);
     }
 }
