@@ -42,7 +42,7 @@ public static class ArchiveJob
         outputs.RecordWritten(archiveIdentity, what);
         if (isCopy)
         {
-            outputs.ForbidInside(request.ArchiveTo, what);
+            outputs.ForbidInside(archiveIdentity, what);
         }
 
         Log.ArchiveWritten(

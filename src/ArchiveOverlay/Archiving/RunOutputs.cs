@@ -53,6 +53,9 @@ public sealed class RunOutputs
         }
     }
 
+    /// <summary>Keeps every later output out of the directory <paramref name="identity"/>.</summary>
+    public void ForbidInside(FileIdentity identity, string what) => _forbidden.Add((identity, what));
+
     /// <summary>Records an archive or success file this run wrote, and what to call it.</summary>
     public void RecordWritten(FileIdentity identity, string what) => _written[identity] = what;
 
