@@ -36,8 +36,15 @@ public static class ArchiveJob
         using var output = AtomicOutput.Create(request.ArchiveTo, isDirectory: isCopy, outputs);
         using var writer = CreateWriter(request, output);
         using var walker = new UpperDirWalker(output.TempIdentity, mount.LowerDirs, mount.Flavor);
-        walker.Walk(upperDir, writer);
-        writer.Complete();
+        try
+        {
+            walker.Walk(upperDir, writer);
+            writer.Complete();
+        }
+        catch (IOException e) when (IsWriteFailureWithoutPath(e))
+        {
+            throw new IOException($"write '{output.TempPath}': {e.Message}", e);
+        }
         var archiveIdentity = output.Commit();
         outputs.RecordWritten(archiveIdentity, what);
         if (isCopy)
@@ -66,6 +73,11 @@ public static class ArchiveJob
             Log.SuccessFileCreated(request.Name, success);
         }
     }
+
+    // .NET reports a failed write to a descriptor without a path, with the errno as HResult: a
+    // full or over-quota file system, a file too large for it, an I/O error.
+    private static bool IsWriteFailureWithoutPath(IOException e) =>
+        e is not PosixException && e.HResult is Errno.EIO or Errno.EFBIG or Errno.ENOSPC or Errno.EDQUOT;
 
     private static IArchiveWriter CreateWriter(ArchiveRequest request, AtomicOutput output)
     {

@@ -96,6 +96,31 @@ public sealed class AtomicOutputTests : IDisposable
         Assert.Empty(Leftovers(_temp.Combine("out")));
     }
 
+    [RootTheory]
+    [InlineData(ArchiveMethod.Copy)]
+    [InlineData(ArchiveMethod.TarGz)]
+    public void FullFileSystemFailsTheArchiveNamingWhereAndLeavesNothing(ArchiveMethod method)
+    {
+        File.WriteAllBytes(_temp.Combine("upper", "big"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(1 << 20));
+        var out_ = _temp.Combine("out");
+        Directory.CreateDirectory(out_);
+        ExternalTool.Run("mount", "-t", "tmpfs", "-o", "size=256k", "archive-overlay-test", out_);
+        try
+        {
+            var target = Path.Combine(out_, "archive");
+
+            var error = Assert.Throws<IOException>(() => Run(method, target, Path.Combine(out_, "ok")));
+
+            Assert.Contains(AtomicOutput.TempPrefix + "archive-", error.Message, StringComparison.Ordinal);
+            Assert.Contains("No space left on device", error.Message, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFileSystemEntries(out_));
+        }
+        finally
+        {
+            ExternalTool.Run("umount", out_);
+        }
+    }
+
     [Fact]
     public void MissingParentDirectoriesAreCreatedForRootAlone()
     {
