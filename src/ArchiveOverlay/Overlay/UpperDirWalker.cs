@@ -302,9 +302,16 @@ public sealed class UpperDirWalker : IDisposable
 
     private bool LowerHas(Frame parent, byte[] name, ReadOnlySpan<byte> path)
     {
-        if (parent.LowerPath is null || _lowerDirs.Count == 0)
+        if (parent.LowerPath is null)
         {
             return false;
+        }
+        if (_lowerDirs.Count == 0)
+        {
+            // The lower layers are unknown (fuse-overlayfs names none). A directory with a lower
+            // path has lower layers, whose merged view never lists a whiteout: one there hides
+            // whatever a lower layer may hold under the name, and costs nothing otherwise.
+            return true;
         }
         using var lower = Layers(path).OpenDirectory(parent.LowerPath);
         return lower.TryResolve(name, out _);

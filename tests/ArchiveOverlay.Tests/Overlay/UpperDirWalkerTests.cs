@@ -113,6 +113,28 @@ public sealed class UpperDirWalkerTests : IDisposable
         Assert.Contains(TarListing.Hex("trusted.overlay.overlay.opaque"), members["./y"].XattrsHex.Keys);
     }
 
+    // fuse-overlayfs names no lower layers: a socket in a directory that has them becomes a
+    // whiteout, which hides whatever they hold there; in an opaque directory it is left out.
+    [RootFact]
+    public void SocketOfAFuseOverlayfsUpperDirBecomesAWhiteoutUnlessItsDirectoryIsOpaque()
+    {
+        var upper = Dir("upper");
+        Directory.CreateDirectory(Path.Combine(upper, "new"));
+        ExternalTool.Run("setfattr", "-n", "trusted.overlay.opaque", "-v", "y", Path.Combine(upper, "new"));
+        ExternalTool.Run("python3", "-c",
+            "import socket, sys\nfor p in sys.argv[1:]: socket.socket(socket.AF_UNIX).bind(p)",
+            Path.Combine(upper, "sock"), Path.Combine(upper, "new", "sock"));
+        var target = Path.Combine(Dir("out"), "a.tar.gz");
+
+        ArchiveJob.Run(
+            new ArchiveRequest("t", "/data", target, null, ArchiveMethod.TarGz, null),
+            new OverlayMount("/data", upper, [], OverlayFlavor.FuseOverlayfs));
+
+        var members = TarListing.ReadWithPython(target).ToDictionary(m => m.Name);
+        Assert.Equal([".", "./new", "./sock"], members.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(('3', 0L, 0L), (members["./sock"].Type, members["./sock"].DeviceMajor, members["./sock"].DeviceMinor));
+    }
+
     [RootFact]
     public void MetacopyWithoutLowerDirsFailsWithTheReason()
     {
