@@ -94,6 +94,11 @@ public abstract class PodmanReplayFixture : IDisposable
         mkdir wide && i=0 && while [ $i -lt "$WIDE_ENTRIES" ]; do : > wide/$i; i=$((i + 1)); done
         mkdir deep && cd deep && i=0 && while [ $i -lt 2000 ]; do mkdir d && cd d; i=$((i + 1)); done
         echo bottom > file && cd /data
+        # sockets: busybox cannot bind one, so the host binds them through /proc/PID/root once
+        # the container says it is ready; one new, one where a lower file was
+        rm socket-over-file
+        touch /signal/ready
+        i=0 && while [ ! -e /signal/go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
         set +e
         """;
 
@@ -236,12 +241,15 @@ public abstract class PodmanReplayFixture : IDisposable
         var copy = Path.Combine(output, "copy");
         var tarGz = Path.Combine(output, "data.tar.gz");
         var script = ChangeScript + "\n" + PodmanReplayListing.Script;
+        var signal = sandbox.CreateDirectory("signal");
+        var name = "archive-overlay-replay-" + Guid.NewGuid().ToString("N");
         sandbox.ClearHookRecords();
 
         var stopwatch = Stopwatch.StartNew();
-        var run = sandbox.Run(
+        var running = Task.Run(() => sandbox.Run(
         [
-            "run", "--rm", "--cap-add", "MKNOD", "--cap-add", "SYS_ADMIN",
+            "run", "--rm", "--name", name, "--cap-add", "MKNOD", "--cap-add", "SYS_ADMIN",
+            "--volume", $"{signal}:/signal",
             "--env", $"WIDE_ENTRIES={(UsesFuseOverlayfs ? 10_000 : 100_000)}",
             "--mount", $"type=image,source={DataImage},destination=/data,rw=true",
             .. Annotation("c", "mount-point", "/data"),
@@ -252,7 +260,9 @@ public abstract class PodmanReplayFixture : IDisposable
             .. Annotation("t", "success", Path.Combine(output, "tar.ok")),
             .. Annotation("t", "method", "tar.gz"),
             BusyboxImage, "sh", "-c", script, "sh", "/data",
-        ]);
+        ]));
+        BindSocketsWhenReady(sandbox, name, signal, running);
+        var run = running.GetAwaiter().GetResult();
         stopwatch.Stop();
 
         return new State(
@@ -268,12 +278,57 @@ public abstract class PodmanReplayFixture : IDisposable
             tarGz);
     }
 
+    // The container waits for /signal/go; whatever happens here, it is told to go on, and a
+    // socket that is missing then shows as a difference in the listings.
+    private static void BindSocketsWhenReady(
+        PodmanSandbox sandbox,
+        string container,
+        string signal,
+        Task<CommandResult> running)
+    {
+        try
+        {
+            var deadline = Stopwatch.StartNew();
+            while (!File.Exists(Path.Combine(signal, "ready")))
+            {
+                if (running.IsCompleted || deadline.Elapsed > TimeSpan.FromSeconds(90))
+                {
+                    throw new InvalidOperationException(
+                        $"the container did not create {signal}/ready\n"
+                            + (running.IsCompleted ? running.Result.ToString() : "(still running)"));
+                }
+                Thread.Sleep(100);
+            }
+            var pid = sandbox.Run("inspect", "--format", "{{.State.Pid}}", container).Stdout.Trim();
+            foreach (var socket in new[] { "socket", "socket-over-file" })
+            {
+                // /proc/PID/root is the container's root, in its own mount namespace: the socket
+                // is made through the container's overlay mount, as one it bound would be. Python
+                // binds it and leaves the file when it exits (.NET would remove it on Dispose).
+                var path = $"/proc/{pid}/root/data/{socket}";
+                CommandResult.RunChecked(
+                    "python3", "-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path);
+                if (!FileStatusIsSocket(path))
+                {
+                    throw new InvalidOperationException($"binding '{path}' made no socket there");
+                }
+            }
+        }
+        finally
+        {
+            File.WriteAllText(Path.Combine(signal, "go"), "");
+        }
+    }
+
+    private static bool FileStatusIsSocket(string path) =>
+        CommandResult.RunChecked("stat", "-c", "%F", path).Stdout.Trim() == "socket";
+
     private static string[] Annotation(string archive, string key, string value) =>
         ["--annotation", $"{AnnotationPrefix}{archive}.{key}={value}"];
 
     // The data image, owned by 0:0 and mode 0644 or 0755 unless noted:
     //   keep.txt  append.txt  gone.txt  chmod.txt  chown.txt  touch.txt  truncated.txt
-    //   rename-me.txt
+    //   rename-me.txt  socket-over-file
     //   owned.txt            0640, 1000:1000
     //   xattr.txt            user.note=hello
     //   hard1  hard2         one inode, two names
@@ -301,6 +356,7 @@ public abstract class PodmanReplayFixture : IDisposable
         {
             "keep.txt", "append.txt", "gone.txt", "chmod.txt", "chown.txt", "touch.txt",
             "truncated.txt", "rename-me.txt", "owned.txt", "xattr.txt", "hard1", "swap",
+            "socket-over-file",
             "dir/nested/n.txt", "dir/nested/deep/file", "olddir/inner.txt", "olddir/x/y",
             "recreate/r.txt", "movedir/m.txt", "movedir/sub/s.txt", "swapdir/in.txt",
         })

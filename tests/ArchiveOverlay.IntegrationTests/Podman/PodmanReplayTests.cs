@@ -57,12 +57,20 @@ public abstract class PodmanReplayTests
             Directory.EnumerateFileSystemEntries(_fixture.ArchiveDirectory)
                 .Select(path => Path.GetFileName(path)));
 
-        // "2026-12-04T13:15:36.482Z info [0123456789ab] archived mount ...": the level is second.
+        // "2026-12-04T13:15:36.482Z info [0123456789ab] archived mount ...": the level is second,
+        // and the only complaint is the two sockets, one line per archive.
         var complaints = _fixture.HookLog
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(line => line.Split(' ') is [_, not ("debug" or "info"), ..])
+            .Select(line => line[(line.IndexOf(']', StringComparison.Ordinal) + 2)..])
             .ToList();
-        Assert.True(complaints.Count == 0, $"hook warnings or errors\n{_fixture.HookRuns}");
+        Assert.True(
+            complaints.SequenceEqual(
+                [
+                    "archive 'c' leaves out 2 socket(s) archive=c",
+                    "archive 't' leaves out 2 socket(s) archive=t",
+                ]),
+            $"hook warnings or errors\n{_fixture.HookRuns}");
         Assert.True(run.Stderr.Length == 0, $"the container wrote to stderr\n{run}");
 
         // The container's terabyte of holes stays holes in the copy, and the tar.gz holds no run
@@ -104,6 +112,7 @@ public abstract class PodmanReplayTests
         var notes = new List<string>();
 
         var expected = PodmanReplayListing.Parse(containerListing)
+            .Where(entry => !IsSocketLeftOut(entry, notes))
             .Select(entry => replayByPath.TryGetValue(entry.Path, out var replayEntry)
                 ? ReconcileContainerEntry(entry, replayEntry, upperEntries, notes)
                 : entry)
@@ -133,6 +142,18 @@ public abstract class PodmanReplayTests
                     + report);
         }
         AssertContainerSetXattrs(expected, report);
+    }
+
+    // No archive can hold a socket: the hook leaves it out, with a whiteout in its place where it
+    // hid a lower entry, so the replay shows neither.
+    private static bool IsSocketLeftOut(PodmanReplayEntry container, List<string> notes)
+    {
+        if (container.Type != "socket")
+        {
+            return false;
+        }
+        notes.Add($"{container.Path}: a socket, left out of every archive");
+        return true;
     }
 
     /// <summary>
