@@ -336,6 +336,21 @@ public sealed partial class HookBinaryTests : IDisposable
     }
 
     [Fact]
+    public void MissingOutputRootIsNamedAsSuch()
+    {
+        var root = Path.Combine(_root, "not-made");
+        var target = Path.Combine(root, "copy");
+
+        var result = HookProcess.Run(State(Archive("a", "/data", target)), "--output-root", root);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            [$"archive 'a' failed: archive-to '{target}' does not lie below an output root ({root}; not an existing directory: {root}) archive=a"],
+            result.LogLines.Select(Message).Where(line => line.StartsWith("archive 'a' failed", StringComparison.Ordinal)));
+        Assert.False(Directory.Exists(root));
+    }
+
+    [Fact]
     public void ClosedStderrDoesNotKeepTheArchiveFromBeingWritten()
     {
         var exitCode = HookProcess.RunWithStderrClosed(State(Archive("a", "/data", Out("copy"))));

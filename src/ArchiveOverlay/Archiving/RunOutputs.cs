@@ -14,6 +14,7 @@ public sealed class RunOutputs
     private readonly Dictionary<FileIdentity, string> _written = [];
     private readonly List<(FileIdentity Identity, string Path)> _roots = [];
     private readonly List<string> _rootPaths = [];
+    private readonly List<string> _missingRoots = [];
 
     /// <summary>
     /// Confines every output to lie below one of <paramref name="roots"/> (--output-root); a root
@@ -29,6 +30,10 @@ public sealed class RunOutputs
                 using var directory = FileDescriptor.OpenDirectory(root);
                 _roots.Add((FileStatus.FStat(directory.Value, "."u8).Identity, root));
             }
+            else
+            {
+                _missingRoots.Add(root);
+            }
         }
     }
 
@@ -38,8 +43,12 @@ public sealed class RunOutputs
     /// <summary>The output roots that exist, by device and inode.</summary>
     public IReadOnlyList<(FileIdentity Identity, string Path)> Roots => _roots;
 
-    /// <summary>The output roots as given, for messages.</summary>
-    public string DescribeRoots() => string.Join(", ", _rootPaths);
+    /// <summary>The output roots as given, for messages, and those that do not exist.</summary>
+    public string DescribeRoots() =>
+        string.Join(", ", _rootPaths)
+            + (_missingRoots.Count == 0
+                ? ""
+                : $"; not an existing directory: {string.Join(", ", _missingRoots)}");
 
     /// <summary>Directories that no output may lie inside, with what to call them in a message.</summary>
     public IReadOnlyList<(FileIdentity Identity, string What)> Forbidden => _forbidden;
