@@ -14,15 +14,7 @@ public static class HookProcess
     /// </summary>
     public static HookResult RunAndSignalWhileWaitingForState(int signal)
     {
-        var start = new ProcessStartInfo(TestBinary.Path)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment.Clear();
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(StartInfo([]))!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         try
@@ -74,6 +66,23 @@ public static class HookProcess
 
     public static HookResult Run(string stdin, params string[] arguments)
     {
+        using var process = Process.Start(StartInfo(arguments))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill();
+            throw new TimeoutException("the hook did not exit within two minutes");
+        }
+        var lines = error.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return new HookResult(process.ExitCode, output.Result, lines);
+    }
+
+    // All three streams redirected and the environment empty, as a runtime starts a hook.
+    private static ProcessStartInfo StartInfo(string[] arguments)
+    {
         var start = new ProcessStartInfo(TestBinary.Path)
         {
             RedirectStandardInput = true,
@@ -86,17 +95,6 @@ public static class HookProcess
         {
             start.ArgumentList.Add(argument);
         }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(stdin);
-        process.StandardInput.Close();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill();
-            throw new TimeoutException("the hook did not exit within two minutes");
-        }
-        var lines = error.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        return new HookResult(process.ExitCode, output.Result, lines);
+        return start;
     }
 }

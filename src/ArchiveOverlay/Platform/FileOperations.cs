@@ -154,15 +154,8 @@ public static unsafe class FileOperations
         bool replace,
         ReadOnlySpan<byte> displayPath)
     {
-        var oldZ = PathText.NulTerminated(oldName);
-        var newZ = PathText.NulTerminated(newName);
-        fixed (byte* oldPath = oldZ)
-        fixed (byte* newPath = newZ)
-        {
-            var flags = replace ? 0 : LibC.RENAME_NOREPLACE;
-            var result = LibC.renameat2(dirFd, oldPath, dirFd, newPath, flags);
-            PosixException.ThrowIfFailed(result, "rename into place", displayPath);
-        }
+        var result = RenameAt(dirFd, oldName, newName, replace ? 0 : LibC.RENAME_NOREPLACE);
+        PosixException.ThrowIfFailed(result, "rename into place", displayPath);
     }
 
     /// <summary>
@@ -175,21 +168,26 @@ public static unsafe class FileOperations
         ReadOnlySpan<byte> otherName,
         ReadOnlySpan<byte> displayPath)
     {
-        var nameZ = PathText.NulTerminated(name);
-        var otherZ = PathText.NulTerminated(otherName);
-        fixed (byte* namePath = nameZ)
-        fixed (byte* otherPath = otherZ)
+        if (RenameAt(dirFd, name, otherName, LibC.RENAME_EXCHANGE) == 0)
         {
-            if (LibC.renameat2(dirFd, namePath, dirFd, otherPath, LibC.RENAME_EXCHANGE) == 0)
-            {
-                return true;
-            }
-            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            if (errno is Errno.EINVAL or Errno.ENOSYS)
-            {
-                return false;
-            }
-            throw new PosixException("rename into place", PathText.Display(displayPath), errno);
+            return true;
+        }
+        var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        if (errno is Errno.EINVAL or Errno.ENOSYS)
+        {
+            return false;
+        }
+        throw new PosixException("rename into place", PathText.Display(displayPath), errno);
+    }
+
+    private static int RenameAt(int dirFd, ReadOnlySpan<byte> oldName, ReadOnlySpan<byte> newName, uint flags)
+    {
+        var oldZ = PathText.NulTerminated(oldName);
+        var newZ = PathText.NulTerminated(newName);
+        fixed (byte* oldPath = oldZ)
+        fixed (byte* newPath = newZ)
+        {
+            return LibC.renameat2(dirFd, oldPath, dirFd, newPath, flags);
         }
     }
 
