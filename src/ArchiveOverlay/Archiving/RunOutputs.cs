@@ -53,12 +53,24 @@ public sealed class RunOutputs
     /// <summary>Directories that no output may lie inside, with what to call them in a message.</summary>
     public IReadOnlyList<(FileIdentity Identity, string What)> Forbidden => _forbidden;
 
-    /// <summary>Keeps every output out of <paramref name="directory"/>, when it can be opened.</summary>
+    /// <summary>
+    /// Keeps every output out of <paramref name="directory"/> (a symlink to one is followed, as the
+    /// kernel followed it at mount time), when it is there to open.
+    /// </summary>
     public void ForbidInside(string directory, string what)
     {
-        if (FileStatus.TryLStat(directory, out var status) && status.Kind == FileKind.Directory)
+        if (!Directory.Exists(directory))
         {
-            _forbidden.Add((status.Identity, what));
+            return;
+        }
+        try
+        {
+            using var opened = FileDescriptor.OpenDirectory(directory);
+            _forbidden.Add((FileStatus.FStat(opened.Value, "."u8).Identity, what));
+        }
+        catch (PosixException)
+        {
+            // Gone or unreadable since: an archive of that mount fails on its own, naming it.
         }
     }
 

@@ -161,6 +161,21 @@ public sealed class AtomicOutputTests : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(otherUpper));
     }
 
+    [Fact]
+    public void UpperDirNamedThroughASymlinkIsForbiddenAsTheDirectoryItNames()
+    {
+        var otherUpper = _temp.Combine("other-upper");
+        Directory.CreateDirectory(otherUpper);
+        File.CreateSymbolicLink(_temp.Combine("upper-link"), otherUpper);
+        var outputs = new RunOutputs();
+        outputs.ForbidInside(_temp.Combine("upper-link"), "the other upperdir");
+        var target = Path.Combine(otherUpper, "a.tgz");
+
+        var error = Assert.Throws<IOException>(() => Run(ArchiveMethod.TarGz, target, outputs: outputs));
+
+        Assert.Equal($"archive-to '{target}' lies inside the other upperdir", error.Message);
+    }
+
     // The second archive reaches the first one's success file through a symlinked directory,
     // where no comparison of paths can see it.
     [Fact]
