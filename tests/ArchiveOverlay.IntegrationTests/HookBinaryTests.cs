@@ -41,6 +41,13 @@ public sealed partial class HookBinaryTests : IDisposable
 
     private static string Message(string line) => LinePrefix().Replace(line, "");
 
+    // The messages of the error lines that report a failed archive.
+    private static IEnumerable<string> FailureLines(HookResult result) =>
+        result.LogLines
+            .Select(Message)
+            .Where(line => line.StartsWith("archive '", StringComparison.Ordinal)
+                && line.Contains("' failed: ", StringComparison.Ordinal));
+
     private string[] OverlayOptions() =>
     [
         $"lowerdir={Path.Combine(_root, "lower")}",
@@ -264,7 +271,7 @@ public sealed partial class HookBinaryTests : IDisposable
             $"archive 'z' failed: its success '{Out("copy/dir/ok")}' overlaps the archive-to '{Out("copy")}' "
                 + "of archive 'a' archive=z",
         ];
-        Assert.Equal(expected, result.LogLines.Select(Message).Where(line => !line.StartsWith("archives requested", StringComparison.Ordinal)));
+        Assert.Equal(expected, FailureLines(result));
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "out")));
     }
 
@@ -291,7 +298,8 @@ public sealed partial class HookBinaryTests : IDisposable
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(
-            $"archive 'a' failed: archive-to '{target}' lies inside the upperdir '{Path.Combine(_root, "upper2")}' archive=a",
+            $"archive 'a' failed: archive-to '{target}' lies inside the upperdir "
+                + $"'{Path.Combine(_root, "upper2")}' archive=a",
             result.LogLines.Select(Message));
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "upper2")));
     }
@@ -310,11 +318,11 @@ public sealed partial class HookBinaryTests : IDisposable
 
     // Outside by path, through a symlink inside the root, and the root itself.
     [Theory]
-    [InlineData("elsewhere/copy", "out/ok")]
-    [InlineData("out/copy", "elsewhere/ok")]
-    [InlineData("out/link/copy", "out/ok")]
-    [InlineData("out", "elsewhere/ok")]
-    public void OutputRootRefusesPathsNotBelowIt(string archiveTo, string success)
+    [InlineData("elsewhere/copy", "out/ok", "archive-to")]
+    [InlineData("out/copy", "elsewhere/ok", "success")]
+    [InlineData("out/link/copy", "out/ok", "archive-to")]
+    [InlineData("out", "elsewhere/ok", "archive-to")]
+    public void OutputRootRefusesPathsNotBelowIt(string archiveTo, string success, string refused)
     {
         Directory.CreateDirectory(Path.Combine(_root, "elsewhere"));
         File.CreateSymbolicLink(Out("link"), Path.Combine(_root, "elsewhere"));
@@ -325,12 +333,13 @@ public sealed partial class HookBinaryTests : IDisposable
         var result = HookProcess.Run(State(annotations), "--output-root", Path.Combine(_root, "out"));
 
         Assert.Equal(1, result.ExitCode);
-        var (field, path) = archiveTo.StartsWith("elsewhere", StringComparison.Ordinal) || archiveTo.Contains("link", StringComparison.Ordinal) || archiveTo == "out"
-            ? ("archive-to", target)
-            : ("success", successPath);
+        var path = refused == "archive-to" ? target : successPath;
         Assert.Equal(
-            [$"archive 'a' failed: {field} '{path}' does not lie below an output root ({Path.Combine(_root, "out")}) archive=a"],
-            result.LogLines.Select(Message).Where(line => line.StartsWith("archive 'a' failed", StringComparison.Ordinal)));
+            [
+                $"archive 'a' failed: {refused} '{path}' does not lie below an output root "
+                    + $"({Path.Combine(_root, "out")}) archive=a",
+            ],
+            FailureLines(result));
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "elsewhere")));
         Assert.Equal(["link"], Directory.GetFileSystemEntries(Out("")).Select(Path.GetFileName));
     }
@@ -345,8 +354,11 @@ public sealed partial class HookBinaryTests : IDisposable
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(
-            [$"archive 'a' failed: archive-to '{target}' does not lie below an output root ({root}; not an existing directory: {root}) archive=a"],
-            result.LogLines.Select(Message).Where(line => line.StartsWith("archive 'a' failed", StringComparison.Ordinal)));
+            [
+                $"archive 'a' failed: archive-to '{target}' does not lie below an output root "
+                    + $"({root}; not an existing directory: {root}) archive=a",
+            ],
+            FailureLines(result));
         Assert.False(Directory.Exists(root));
     }
 

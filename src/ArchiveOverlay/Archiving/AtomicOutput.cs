@@ -125,7 +125,8 @@ public sealed class AtomicOutput : IDisposable
             return;
         }
         FileOperations.TryExchange(_parent.Value, _tempName, _targetName, display);
-        throw new IOException($"archive-to '{Target}' was written by someone else while archiving; it is left as it is");
+        throw new IOException(
+            $"archive-to '{Target}' was written by someone else while archiving; it is left as it is");
     }
 
     public void Dispose()
@@ -169,7 +170,8 @@ public sealed class AtomicOutput : IDisposable
             };
             var expected = isDirectory ? "an empty directory" : "an empty file";
             throw new IOException(
-                $"archive-to '{target}' already exists and is {kind} (only {expected} may be replaced); it is left as it is");
+                $"archive-to '{target}' already exists and is {kind} (only {expected} may be replaced); "
+                    + "it is left as it is");
         }
         if (outputs.WrittenAs(status.Identity) is { } other)
         {

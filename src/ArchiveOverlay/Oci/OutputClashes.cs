@@ -26,8 +26,8 @@ public static class OutputClashes
                     var other = Outputs(requests[j]).FirstOrDefault(o => Overlap(path, o.Path));
                     if (other.Path is not null)
                     {
-                        clashes[requests[i].Name] =
-                            $"its {field} '{path}' overlaps the {other.Field} '{other.Path}' of archive '{requests[j].Name}'";
+                        clashes[requests[i].Name] = $"its {field} '{path}' overlaps the {other.Field} "
+                            + $"'{other.Path}' of archive '{requests[j].Name}'";
                         break;
                     }
                 }

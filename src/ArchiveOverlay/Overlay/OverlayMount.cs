@@ -60,9 +60,10 @@ public sealed record OverlayMount(
             {
                 var upperDir = SplitOptions(mount.Options ?? [])
                     .LastOrDefault(o => o.StartsWith(UpperDirOption, StringComparison.Ordinal));
-                if (upperDir is not null && upperDir.Length > UpperDirOption.Length + 1 && upperDir[UpperDirOption.Length] == '/')
+                var path = upperDir?[UpperDirOption.Length..];
+                if (path is not null && path.Length > 1 && path.StartsWith('/'))
                 {
-                    yield return upperDir[UpperDirOption.Length..];
+                    yield return path;
                 }
             }
             else if (TryFindFuseOverlayUpperDir(mount, out var fuseUpperDir))

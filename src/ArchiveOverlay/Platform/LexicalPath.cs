@@ -39,7 +39,9 @@ public static class LexicalPath
         return joined.Length == 0 ? "." : joined;
     }
 
-    /// <summary>Whether clean absolute <paramref name="path"/> lies strictly below <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// Whether clean absolute <paramref name="path"/> lies strictly below <paramref name="directory"/>.
+    /// </summary>
     public static bool IsBelow(string path, string directory) =>
         directory == "/"
             ? path.Length > 1

@@ -17,7 +17,12 @@ public sealed class AtomicOutputTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private void Run(ArchiveMethod method, string target, string? success = null, RunOutputs? outputs = null, string name = "a")
+    private void Run(
+        ArchiveMethod method,
+        string target,
+        string? success = null,
+        RunOutputs? outputs = null,
+        string name = "a")
     {
         var request = new ArchiveRequest(name, "/data", target, success, method, null);
         ArchiveJob.Run(request, new OverlayMount("/data", _temp.Combine("upper"), []), outputs);
@@ -101,7 +106,8 @@ public sealed class AtomicOutputTests : IDisposable
     [InlineData(ArchiveMethod.TarGz)]
     public void FullFileSystemFailsTheArchiveNamingWhereAndLeavesNothing(ArchiveMethod method)
     {
-        File.WriteAllBytes(_temp.Combine("upper", "big"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(1 << 20));
+        var big = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1 << 20);
+        File.WriteAllBytes(_temp.Combine("upper", "big"), big);
         var out_ = _temp.Combine("out");
         Directory.CreateDirectory(out_);
         ExternalTool.Run("mount", "-t", "tmpfs", "-o", "size=256k", "archive-overlay-test", out_);
@@ -131,7 +137,9 @@ public sealed class AtomicOutputTests : IDisposable
 
         foreach (var created in new[] { _temp.Combine("out"), _temp.Combine("out", "deep"), _temp.Combine("flags") })
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(created));
+            Assert.Equal(
+                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+                File.GetUnixFileMode(created));
         }
     }
 

@@ -31,7 +31,10 @@ public sealed class IndexedHardLinksTests : IDisposable
 
         var error = Assert.Throws<IOException>(() => Archive(target));
 
-        Assert.StartsWith("the overlay at '/data' was mounted with index=on and its index", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "the overlay at '/data' was mounted with index=on and its index",
+            error.Message,
+            StringComparison.Ordinal);
         Assert.False(Path.Exists(target));
     }
 

@@ -132,7 +132,8 @@ public sealed class UpperDirWalkerTests : IDisposable
 
         var members = TarListing.ReadWithPython(target).ToDictionary(m => m.Name);
         Assert.Equal([".", "./new", "./sock"], members.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(('3', 0L, 0L), (members["./sock"].Type, members["./sock"].DeviceMajor, members["./sock"].DeviceMinor));
+        var socket = members["./sock"];
+        Assert.Equal(('3', 0L, 0L), (socket.Type, socket.DeviceMajor, socket.DeviceMinor));
     }
 
     [RootFact]
