@@ -124,7 +124,22 @@ public sealed class AtomicOutput : IDisposable
             RemoveTemporary();
             return;
         }
-        FileOperations.TryExchange(_parent.Value, _tempName, _targetName, display);
+        var restored = false;
+        try
+        {
+            restored = FileOperations.TryExchange(_parent.Value, _tempName, _targetName, display);
+        }
+        catch (PosixException)
+        {
+        }
+        if (!restored)
+        {
+            // Their file is at the temporary's name now: it must survive the cleanup.
+            _committed = true;
+            throw new IOException(
+                $"archive-to '{Target}' was written by someone else while archiving, and could not be put "
+                    + $"back: it is at '{TempPath}', this archive at '{Target}'");
+        }
         throw new IOException(
             $"archive-to '{Target}' was written by someone else while archiving; it is left as it is");
     }
