@@ -60,9 +60,9 @@ public static class PoststopHook
         }
         var clashes = OutputClashes.Find(requests);
         var outputs = new RunOutputs(outputRoots);
-        foreach (var upperDir in OverlayMount.AllUpperDirs(config.Mounts ?? []))
+        foreach (var (directory, what) in OverlayMount.DirectoriesToKeepOutOf(config.Mounts ?? []))
         {
-            outputs.ForbidInside(upperDir, $"the upperdir '{upperDir}'");
+            outputs.ForbidInside(directory, what);
         }
         foreach (var request in requests)
         {

@@ -316,11 +316,10 @@ public sealed partial class HookBinaryTests : IDisposable
         Assert.True(File.Exists(Out("new/copy.ok")));
     }
 
-    // Outside by path, through a symlink inside the root, and the root itself.
+    // Outside by path, and the root itself.
     [Theory]
     [InlineData("elsewhere/copy", "out/ok", "archive-to")]
     [InlineData("out/copy", "elsewhere/ok", "success")]
-    [InlineData("out/link/copy", "out/ok", "archive-to")]
     [InlineData("out", "elsewhere/ok", "archive-to")]
     public void OutputRootRefusesPathsNotBelowIt(string archiveTo, string success, string refused)
     {
@@ -342,6 +341,64 @@ public sealed partial class HookBinaryTests : IDisposable
             FailureLines(result));
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "elsewhere")));
         Assert.Equal(["link"], Directory.GetFileSystemEntries(Out("")).Select(Path.GetFileName));
+    }
+
+    // Below the root no symlink is followed, whether it leads out or not, so none swapped in
+    // while the hook works can lead it out.
+    [Theory]
+    [InlineData("archive-to")]
+    [InlineData("success")]
+    public void OutputRootRefusesSymlinksBelowIt(string field)
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "elsewhere"));
+        File.CreateSymbolicLink(Out("link"), Path.Combine(_root, "elsewhere"));
+        var through = Out("link/x/out");
+        var annotations = field == "archive-to"
+            ? Archive("a", "/data", through)
+            : Archive("a", "/data", Out("copy"), "success", through);
+
+        var result = HookProcess.Run(State(annotations), "--output-root", Path.Combine(_root, "out"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            [
+                $"archive 'a' failed: {field} '{through}': '{Out("link")}' is a symlink or not a directory, "
+                    + "and below an output root only directories are followed archive=a",
+            ],
+            FailureLines(result));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "elsewhere")));
+        Assert.Equal(["link"], Directory.GetFileSystemEntries(Out("")).Select(Path.GetFileName));
+    }
+
+    // While mounted, an overlay's mount point on the host leads into its upperdir.
+    [Fact]
+    public void ArchiveIntoAFuseOverlayfsMountPointIsRefused()
+    {
+        var layer = Path.Combine(_root, "storage", "overlay", "1");
+        foreach (var name in new[] { "merge", "upper", "work" })
+        {
+            Directory.CreateDirectory(Path.Combine(layer, name));
+        }
+        var fuse = new
+        {
+            destination = "/cache",
+            type = "bind",
+            source = Path.Combine(layer, "merge"),
+            options = new[] { "bind", "slave" },
+        };
+        WriteConfig(OverlayOptions(), annotations: null, moreMounts: [fuse]);
+        var target = Path.Combine(layer, "merge", "data.tar.gz");
+
+        var result = HookProcess.Run(State(Archive("a", "/data", target, "method", "tar.gz")));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            [
+                $"archive 'a' failed: archive-to '{target}' lies inside the overlay mounted at "
+                    + $"'{Path.Combine(layer, "merge")}' archive=a",
+            ],
+            FailureLines(result));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(layer, "merge")));
     }
 
     [Fact]

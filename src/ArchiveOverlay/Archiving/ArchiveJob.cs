@@ -19,11 +19,11 @@ public static class ArchiveJob
             (FileStatus.FStat(upperDir.Value, "."u8).Identity, "the upperdir"),
             .. outputs.Forbidden,
         ];
-        OutputLocation.CheckInsideRoots(request.ArchiveTo, "archive-to", outputs);
+        OutputLocation.CheckBelowRoots(request.ArchiveTo, "archive-to", outputs);
         OutputLocation.CheckOutside(request.ArchiveTo, "archive-to", forbidden);
         if (request.SuccessPath is { } successPath)
         {
-            OutputLocation.CheckInsideRoots(successPath, "success", outputs);
+            OutputLocation.CheckBelowRoots(successPath, "success", outputs);
             OutputLocation.CheckOutside(successPath, "success", forbidden);
         }
         IndexedHardLinks.Refuse(mount);
@@ -33,7 +33,7 @@ public static class ArchiveJob
         }
         var isCopy = request.Method == ArchiveMethod.Copy;
         var what = $"archive '{request.Name}'";
-        using var output = AtomicOutput.Create(request.ArchiveTo, isDirectory: isCopy, outputs);
+        using var output = AtomicOutput.Create(request.ArchiveTo, isDirectory: isCopy, outputs, forbidden);
         using var writer = CreateWriter(request, output);
         using var walker = new UpperDirWalker(output.TempIdentity, mount.LowerDirs, mount.Flavor);
         try
@@ -43,7 +43,7 @@ public static class ArchiveJob
         }
         catch (IOException e) when (IsWriteFailureWithoutPath(e))
         {
-            throw new IOException($"write '{output.TempPath}': {e.Message}", e);
+            throw new IOException($"write '{output.TempPath}'", e);
         }
         var archiveIdentity = output.Commit();
         outputs.RecordWritten(archiveIdentity, what);
@@ -64,11 +64,10 @@ public static class ArchiveJob
         ReportLeftOut(request.Name, walker, writer);
         if (request.SuccessPath is { } success)
         {
-            if (isCopy)
-            {
-                OutputLocation.CheckOutside(success, "success", (archiveIdentity, "the archive"));
-            }
-            var successIdentity = SuccessFile.Create(success, outputs);
+            (FileIdentity, string)[] successForbidden =
+                isCopy ? [.. forbidden, (archiveIdentity, "the archive")] : forbidden;
+            OutputLocation.CheckOutside(success, "success", successForbidden);
+            var successIdentity = SuccessFile.Create(success, outputs, successForbidden);
             outputs.RecordWritten(successIdentity, $"the success file of archive '{request.Name}'");
             Log.SuccessFileCreated(request.Name, success);
         }

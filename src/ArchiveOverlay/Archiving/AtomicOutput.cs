@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ArchiveOverlay.Logging;
 using ArchiveOverlay.Platform;
 using Microsoft.Win32.SafeHandles;
 
@@ -43,12 +44,23 @@ public sealed class AtomicOutput : IDisposable
     public bool IsDirectory { get; }
 
     /// <summary>Checks the target, creates missing parent directories and the temporary.</summary>
-    public static AtomicOutput Create(string target, bool isDirectory, RunOutputs outputs)
+    public static AtomicOutput Create(
+        string target,
+        bool isDirectory,
+        RunOutputs outputs,
+        IReadOnlyList<(FileIdentity Identity, string What)> forbidden)
     {
-        var (parentPath, _) = LexicalPath.Split(target);
-        OutputLocation.CreateParent(target);
-        var replaceEmpty = CheckTarget(target, isDirectory, outputs);
-        var parent = FileDescriptor.OpenDirectory(parentPath);
+        var parent = OutputLocation.OpenParent(target, "archive-to", outputs, forbidden);
+        bool replaceEmpty;
+        try
+        {
+            replaceEmpty = CheckTarget(parent.Value, target, isDirectory, outputs);
+        }
+        catch
+        {
+            parent.Dispose();
+            throw;
+        }
         var output = new AtomicOutput(parent, target, isDirectory, replaceEmpty);
         try
         {
@@ -153,27 +165,52 @@ public sealed class AtomicOutput : IDisposable
         _parent.Dispose();
     }
 
+    // Cleanup runs while another failure is on its way out: it must not replace that one. What
+    // it cannot remove is named in a warning.
     private void RemoveTemporary()
     {
+        var display = Encoding.UTF8.GetBytes(TempPath);
         try
         {
-            TreeRemover.Remove(_parent.Value, _tempName, Encoding.UTF8.GetBytes(TempPath));
+            TreeRemover.Remove(_parent.Value, _tempName, display);
         }
-        catch (PosixException e) when (e.Errno == Errno.ENOENT)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            try
+            {
+                FileStatus.LStat(_parent.Value, _tempName, display);
+            }
+            catch (PosixException gone) when (gone.Errno == Errno.ENOENT)
+            {
+                return;
+            }
+            Log.TemporaryLeft(TempPath, e);
         }
+    }
+
+    private static bool IsEmptyDirectory(int parentFd, byte[] name, ReadOnlySpan<byte> display)
+    {
+        using var directory = FileDescriptor.OpenDirectory(parentFd, name, display);
+        return FileOperations.ReadDirectory(directory.Value, display).Count == 0;
     }
 
     // True when an empty file or directory of the right kind stands at the target and may be
     // replaced: one that this run did not write itself.
-    private static bool CheckTarget(string target, bool isDirectory, RunOutputs outputs)
+    private static bool CheckTarget(int parentFd, string target, bool isDirectory, RunOutputs outputs)
     {
-        if (!FileStatus.TryLStat(target, out var status))
+        var name = Encoding.UTF8.GetBytes(LexicalPath.Split(target).Name);
+        var display = Encoding.UTF8.GetBytes(target);
+        FileStatus status;
+        try
+        {
+            status = FileStatus.LStat(parentFd, name, display);
+        }
+        catch (PosixException e) when (e.Errno == Errno.ENOENT)
         {
             return false;
         }
         var isEmpty = isDirectory
-            ? status.Kind == FileKind.Directory && !Directory.EnumerateFileSystemEntries(target).Any()
+            ? status.Kind == FileKind.Directory && IsEmptyDirectory(parentFd, name, display)
             : status.Kind == FileKind.Regular && status.Size == 0;
         if (!isEmpty)
         {

@@ -33,30 +33,16 @@ public static class OutputLocation
     }
 
     /// <summary>
-    /// Throws unless <paramref name="path"/> lies strictly below one of the output roots, when the
-    /// run has any: its parent's nearest existing ancestor must be a root or lie inside one, judged
-    /// by device and inode, so that no symlink leads out of them.
+    /// Throws unless <paramref name="path"/> lies lexically below one of the output roots, when
+    /// the run has any, through directories that are no symlinks as far as they exist; creates
+    /// nothing. <see cref="OpenParent"/> makes sure of it again as it opens the directories.
     /// </summary>
-    public static void CheckInsideRoots(string path, string annotation, RunOutputs outputs)
+    public static void CheckBelowRoots(string path, string annotation, RunOutputs outputs)
     {
-        if (!outputs.IsConfined)
+        if (outputs.IsConfined)
         {
-            return;
-        }
-        var existing = NearestExisting(LexicalPath.Split(path).Parent);
-        using var directory = FileDescriptor.OpenDirectory(existing);
-        var display = Encoding.UTF8.GetBytes(existing);
-        var inside = outputs.Roots.Any(root => FileOperations.IsInside(directory.Value, root.Identity, display));
-        if (inside && Directory.Exists(path))
-        {
-            using var target = FileDescriptor.OpenDirectory(path);
-            var identity = FileStatus.FStat(target.Value, display).Identity;
-            inside = !outputs.Roots.Any(root => root.Identity == identity);
-        }
-        if (!inside)
-        {
-            throw new IOException(
-                $"{annotation} '{path}' does not lie below an output root ({outputs.DescribeRoots()})");
+            var parentPath = LexicalPath.Split(path).Parent;
+            OpenBelowRoot(path, parentPath, annotation, outputs, create: false)?.Dispose();
         }
     }
 
@@ -68,6 +54,131 @@ public static class OutputLocation
             existing = LexicalPath.Split(existing).Parent;
         }
         return existing;
+    }
+
+    /// <summary>
+    /// Opens the directory <paramref name="path"/> goes into, creating missing directories 0700,
+    /// and checks that directory, the one the output is then made in, against
+    /// <paramref name="forbidden"/>. With output roots, the path must lie lexically below one, and
+    /// below it every directory is opened without following symlinks, so that nothing swapped in
+    /// meanwhile can lead out of the root.
+    /// </summary>
+    public static FileDescriptor OpenParent(
+        string path,
+        string annotation,
+        RunOutputs outputs,
+        IReadOnlyList<(FileIdentity Identity, string What)> forbidden)
+    {
+        var parentPath = LexicalPath.Split(path).Parent;
+        FileDescriptor parent;
+        if (outputs.IsConfined)
+        {
+            parent = OpenBelowRoot(path, parentPath, annotation, outputs, create: true)!;
+        }
+        else
+        {
+            CreateParent(path);
+            parent = FileDescriptor.OpenDirectory(parentPath);
+        }
+        try
+        {
+            var display = Encoding.UTF8.GetBytes(parentPath);
+            foreach (var (identity, what) in forbidden)
+            {
+                if (FileOperations.IsInside(parent.Value, identity, display))
+                {
+                    throw new IOException($"{annotation} '{path}' lies inside {what}");
+                }
+            }
+            return parent;
+        }
+        catch
+        {
+            parent.Dispose();
+            throw;
+        }
+    }
+
+    // Null when not creating and a directory is missing: what exists so far is fine.
+    private static FileDescriptor? OpenBelowRoot(
+        string path,
+        string parentPath,
+        string annotation,
+        RunOutputs outputs,
+        bool create)
+    {
+        var root = outputs.RootPaths.FirstOrDefault(r => parentPath == r || LexicalPath.IsBelow(parentPath, r))
+            ?? throw new IOException(
+                $"{annotation} '{path}' does not lie below an output root ({outputs.DescribeRoots()})");
+        if (!Directory.Exists(root))
+        {
+            throw new IOException(
+                $"{annotation} '{path}' does not lie below an output root ({outputs.DescribeRoots()})");
+        }
+        var directory = FileDescriptor.OpenDirectory(root);
+        var reached = root;
+        try
+        {
+            var rest = parentPath.Length > root.Length ? parentPath[(root.Length + 1)..] : "";
+            foreach (var component in rest.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                reached = reached == "/" ? "/" + component : $"{reached}/{component}";
+                var next = OpenOrCreateDirectory(directory.Value, component, reached, path, annotation, create);
+                directory.Dispose();
+                if (next is null)
+                {
+                    return null;
+                }
+                directory = next;
+            }
+            return directory;
+        }
+        catch
+        {
+            directory.Dispose();
+            throw;
+        }
+    }
+
+    private static FileDescriptor? OpenOrCreateDirectory(
+        int parentFd,
+        string component,
+        string reached,
+        string path,
+        string annotation,
+        bool create)
+    {
+        var name = Encoding.UTF8.GetBytes(component);
+        var display = Encoding.UTF8.GetBytes(reached);
+        try
+        {
+            try
+            {
+                return FileDescriptor.OpenDirectory(parentFd, name, display);
+            }
+            catch (PosixException e) when (e.Errno == Errno.ENOENT)
+            {
+                if (!create)
+                {
+                    return null;
+                }
+                try
+                {
+                    FileOperations.MakeDirectory(parentFd, name, 0x1C0, display);
+                }
+                catch (PosixException made) when (made.Errno == Errno.EEXIST)
+                {
+                    // Made meanwhile by someone else: opened below like any other.
+                }
+                return FileDescriptor.OpenDirectory(parentFd, name, display);
+            }
+        }
+        catch (PosixException e) when (e.Errno is Errno.ELOOP or Errno.ENOTDIR)
+        {
+            throw new IOException(
+                $"{annotation} '{path}': '{reached}' is a symlink or not a directory, and below an output "
+                    + "root only directories are followed");
+        }
     }
 
     /// <summary>

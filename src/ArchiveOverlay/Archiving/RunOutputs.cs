@@ -40,6 +40,9 @@ public sealed class RunOutputs
     /// <summary>Whether outputs must lie below an output root.</summary>
     public bool IsConfined => _rootPaths.Count > 0;
 
+    /// <summary>The output roots as given (clean absolute paths).</summary>
+    public IReadOnlyList<string> RootPaths => _rootPaths;
+
     /// <summary>The output roots that exist, by device and inode.</summary>
     public IReadOnlyList<(FileIdentity Identity, string Path)> Roots => _roots;
 

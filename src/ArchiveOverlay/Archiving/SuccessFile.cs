@@ -11,11 +11,13 @@ public static class SuccessFile
     /// empty regular file there is taken as it is, anything else is left untouched and is an error.
     /// </summary>
     /// <returns>The device and inode of the success file.</returns>
-    public static FileIdentity Create(string path, RunOutputs outputs)
+    public static FileIdentity Create(
+        string path,
+        RunOutputs outputs,
+        IReadOnlyList<(FileIdentity Identity, string What)> forbidden)
     {
-        var (parentPath, name) = LexicalPath.Split(path);
-        OutputLocation.CreateParent(path);
-        using var parent = FileDescriptor.OpenDirectory(parentPath);
+        var (_, name) = LexicalPath.Split(path);
+        using var parent = OutputLocation.OpenParent(path, "success", outputs, forbidden);
         var display = Encoding.UTF8.GetBytes(path);
         var nameBytes = Encoding.UTF8.GetBytes(name);
         var flags = LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_NOFOLLOW | LibC.O_NONBLOCK;

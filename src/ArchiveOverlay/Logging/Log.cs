@@ -98,6 +98,9 @@ public static class Log
         StackTrace(exception);
     }
 
+    public static void TemporaryLeft(string path, Exception exception) =>
+        Write(LogLevel.Warning, $"temporary '{path}' could not be removed: {Describe(exception)}");
+
     public static void SocketSkipped(string path) =>
         Write(LogLevel.Debug, $"socket '{path}' left out");
 

@@ -45,10 +45,12 @@ public sealed record OverlayMount(
     }
 
     /// <summary>
-    /// The upperdirs of every mount in config.json that has one, the container's other overlay
-    /// mounts included; a mount that names none is left out.
+    /// The directories of every overlay mount in config.json that no output may go into: its
+    /// upperdir, and its mount point on the host (an overlay's absolute source, a fuse-overlayfs
+    /// merge directory), which leads into the upperdir while mounted. A mount that names none
+    /// is left out.
     /// </summary>
-    public static IEnumerable<string> AllUpperDirs(IReadOnlyList<MountEntry> mounts)
+    public static IEnumerable<(string Path, string What)> DirectoriesToKeepOutOf(IReadOnlyList<MountEntry> mounts)
     {
         foreach (var mount in mounts)
         {
@@ -63,12 +65,17 @@ public sealed record OverlayMount(
                 var path = upperDir?[UpperDirOption.Length..];
                 if (path is not null && path.Length > 1 && path.StartsWith('/'))
                 {
-                    yield return path;
+                    yield return (path, $"the upperdir '{path}'");
+                }
+                if (mount.Source is { Length: > 1 } source && source.StartsWith('/'))
+                {
+                    yield return (source, $"the overlay mounted at '{source}'");
                 }
             }
             else if (TryFindFuseOverlayUpperDir(mount, out var fuseUpperDir))
             {
-                yield return fuseUpperDir;
+                yield return (fuseUpperDir, $"the upperdir '{fuseUpperDir}'");
+                yield return (mount.Source!, $"the overlay mounted at '{mount.Source}'");
             }
         }
     }

@@ -83,7 +83,7 @@ public sealed class AtomicOutputTests : IDisposable
         var target = _temp.Combine("out", "a.tar.gz");
         Directory.CreateDirectory(_temp.Combine("out"));
         File.WriteAllBytes(target, []);
-        using (var output = AtomicOutput.Create(target, isDirectory: false, new RunOutputs()))
+        using (var output = AtomicOutput.Create(target, isDirectory: false, new RunOutputs(), []))
         {
             using (var file = new FileStream(output.CreateFile(), FileAccess.Write))
             {
@@ -117,8 +117,9 @@ public sealed class AtomicOutputTests : IDisposable
 
             var error = Assert.Throws<IOException>(() => Run(method, target, Path.Combine(out_, "ok")));
 
-            Assert.Contains(AtomicOutput.TempPrefix + "archive-", error.Message, StringComparison.Ordinal);
-            Assert.Contains("No space left on device", error.Message, StringComparison.Ordinal);
+            var message = ArchiveOverlay.Logging.Log.Describe(error);
+            Assert.StartsWith($"write '{out_}/{AtomicOutput.TempPrefix}archive-", message, StringComparison.Ordinal);
+            Assert.EndsWith("': No space left on device", message, StringComparison.Ordinal);
             Assert.Empty(Directory.GetFileSystemEntries(out_));
         }
         finally
