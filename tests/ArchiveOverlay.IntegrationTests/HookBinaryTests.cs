@@ -316,6 +316,15 @@ public sealed partial class HookBinaryTests : IDisposable
         Assert.True(File.Exists(Out("new/copy.ok")));
     }
 
+    [Fact]
+    public void RootDirectoryAsOutputRootAdmitsEveryPathWithoutSymlinks()
+    {
+        var result = HookProcess.Run(State(Archive("a", "/data", Out("new/copy"))), "--output-root", "/");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("content\n", File.ReadAllText(Path.Combine(Out("new/copy"), "dir", "file")));
+    }
+
     // Outside by path, and the root itself.
     [Theory]
     [InlineData("elsewhere/copy", "out/ok", "archive-to")]

@@ -119,7 +119,8 @@ public static class OutputLocation
         var reached = root;
         try
         {
-            var rest = parentPath.Length > root.Length ? parentPath[(root.Length + 1)..] : "";
+            // What follows the root; splitting drops the '/' it starts with, if any.
+            var rest = parentPath.Length > root.Length ? parentPath[root.Length..] : "";
             foreach (var component in rest.Split('/', StringSplitOptions.RemoveEmptyEntries))
             {
                 reached = reached == "/" ? "/" + component : $"{reached}/{component}";
