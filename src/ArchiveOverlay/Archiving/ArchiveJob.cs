@@ -41,7 +41,7 @@ public static class ArchiveJob
             walker.Walk(upperDir, writer);
             writer.Complete();
         }
-        catch (IOException e) when (IsWriteFailureWithoutPath(e))
+        catch (IOException e) when (IsOutputFailure(e))
         {
             throw new IOException($"write '{output.TempPath}'", e);
         }
@@ -73,10 +73,13 @@ public static class ArchiveJob
         }
     }
 
-    // .NET reports a failed write to a descriptor without a path, with the errno as HResult: a
-    // full or over-quota file system, a file too large for it, an I/O error.
-    private static bool IsWriteFailureWithoutPath(IOException e) =>
-        e is not PosixException && e.HResult is Errno.EIO or Errno.EFBIG or Errno.ENOSPC or Errno.EDQUOT;
+    // Failures of the output, which would otherwise read as the upperdir's: .NET reports a failed
+    // write to a descriptor with no path and the errno as HResult (a full or over-quota file
+    // system, a file too large for it, an I/O error); a copy's system calls name the entry's
+    // relative path, and only writing runs out of space.
+    private static bool IsOutputFailure(IOException e) => e is PosixException posix
+        ? posix.Errno is Errno.EFBIG or Errno.ENOSPC or Errno.EDQUOT
+        : e.HResult is Errno.EIO or Errno.EFBIG or Errno.ENOSPC or Errno.EDQUOT;
 
     private static IArchiveWriter CreateWriter(ArchiveRequest request, AtomicOutput output)
     {

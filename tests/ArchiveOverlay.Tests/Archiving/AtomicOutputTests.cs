@@ -128,6 +128,31 @@ public sealed class AtomicOutputTests : IDisposable
         }
     }
 
+    [RootFact]
+    public void CopyOutOfInodesNamesTheTemporary()
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            File.WriteAllText(_temp.Combine("upper", $"f{i}"), "x");
+        }
+        var out_ = _temp.Combine("out");
+        Directory.CreateDirectory(out_);
+        ExternalTool.Run("mount", "-t", "tmpfs", "-o", "size=1m,nr_inodes=20", "archive-overlay-test", out_);
+        try
+        {
+            var error = Assert.Throws<IOException>(() => Run(ArchiveMethod.Copy, Path.Combine(out_, "copy")));
+
+            var message = ArchiveOverlay.Logging.Log.Describe(error);
+            Assert.StartsWith($"write '{out_}/{AtomicOutput.TempPrefix}copy-", message, StringComparison.Ordinal);
+            Assert.EndsWith(": No space left on device", message, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFileSystemEntries(out_));
+        }
+        finally
+        {
+            ExternalTool.Run("umount", out_);
+        }
+    }
+
     [Fact]
     public void MissingParentDirectoriesAreCreatedForRootAlone()
     {
