@@ -59,7 +59,7 @@ public static class PoststopHook
             }
         }
         var clashes = OutputClashes.Find(requests);
-        var outputs = new RunOutputs(outputRoots);
+        using var outputs = new RunOutputs(outputRoots);
         foreach (var (directory, what) in OverlayMount.DirectoriesToKeepOutOf(config.Mounts ?? []))
         {
             outputs.ForbidInside(directory, what);

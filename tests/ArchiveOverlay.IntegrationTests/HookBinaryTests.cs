@@ -379,6 +379,23 @@ public sealed partial class HookBinaryTests : IDisposable
         Assert.Equal(["link"], Directory.GetFileSystemEntries(Out("")).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public void ArchiveIntoALowerLayerIsRefused()
+    {
+        var target = Path.Combine(_root, "lower", "a.tar.gz");
+
+        var result = HookProcess.Run(State(Archive("a", "/data", target, "method", "tar.gz")));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            [
+                $"archive 'a' failed: archive-to '{target}' lies inside the lower layer "
+                    + $"'{Path.Combine(_root, "lower")}' archive=a",
+            ],
+            FailureLines(result));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "lower")));
+    }
+
     // While mounted, an overlay's mount point on the host leads into its upperdir.
     [Fact]
     public void ArchiveIntoAFuseOverlayfsMountPointIsRefused()

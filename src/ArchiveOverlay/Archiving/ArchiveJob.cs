@@ -9,9 +9,14 @@ namespace ArchiveOverlay.Archiving;
 /// <summary>Archives one upperdir as one request asks: walk, write, commit, then the success file.</summary>
 public static class ArchiveJob
 {
-    public static void Run(ArchiveRequest request, OverlayMount mount, RunOutputs? outputs = null)
+    public static void Run(ArchiveRequest request, OverlayMount mount)
     {
-        outputs ??= new RunOutputs();
+        using var outputs = new RunOutputs();
+        Run(request, mount, outputs);
+    }
+
+    public static void Run(ArchiveRequest request, OverlayMount mount, RunOutputs outputs)
+    {
         var stopwatch = Stopwatch.StartNew();
         using var upperDir = OpenUpperDir(mount.UpperDir);
         (FileIdentity, string)[] forbidden =

@@ -110,12 +110,10 @@ public static class OutputLocation
         var root = outputs.RootPaths.FirstOrDefault(r => parentPath == r || LexicalPath.IsBelow(parentPath, r))
             ?? throw new IOException(
                 $"{annotation} '{path}' does not lie below an output root ({outputs.DescribeRoots()})");
-        if (!Directory.Exists(root))
-        {
-            throw new IOException(
+        var opened = outputs.OpenedRoot(root)
+            ?? throw new IOException(
                 $"{annotation} '{path}' does not lie below an output root ({outputs.DescribeRoots()})");
-        }
-        var directory = FileDescriptor.OpenDirectory(root);
+        var directory = FileDescriptor.OpenDirectory(opened.Value, "."u8, Encoding.UTF8.GetBytes(root));
         var reached = root;
         try
         {

@@ -8,32 +8,40 @@ namespace ArchiveOverlay.Archiving;
 /// archive written before it in the run, and none replaces an empty file or directory that the
 /// run itself wrote (a success file, or the copy of an empty upperdir).
 /// </summary>
-public sealed class RunOutputs
+public sealed class RunOutputs : IDisposable
 {
     private readonly List<(FileIdentity Identity, string What)> _forbidden = [];
     private readonly Dictionary<FileIdentity, string> _written = [];
-    private readonly List<(FileIdentity Identity, string Path)> _roots = [];
+    private readonly Dictionary<string, FileDescriptor> _roots = new(StringComparer.Ordinal);
     private readonly List<string> _rootPaths = [];
     private readonly List<string> _missingRoots = [];
 
     /// <summary>
-    /// Confines every output to lie below one of <paramref name="roots"/> (--output-root); a root
-    /// that is not an existing directory confines all the same and admits nothing.
+    /// Confines every output to lie below one of <paramref name="roots"/> (--output-root). Each
+    /// root is opened once, here, and held for the run: swapping it for a symlink later leads
+    /// nowhere. A root that is not an existing directory now admits nothing for the whole run.
     /// </summary>
     public RunOutputs(IReadOnlyList<string>? roots = null)
     {
-        foreach (var root in roots ?? [])
+        try
         {
-            _rootPaths.Add(root);
-            if (Directory.Exists(root))
+            foreach (var root in roots ?? [])
             {
-                using var directory = FileDescriptor.OpenDirectory(root);
-                _roots.Add((FileStatus.FStat(directory.Value, "."u8).Identity, root));
+                _rootPaths.Add(root);
+                if (Directory.Exists(root) && !_roots.ContainsKey(root))
+                {
+                    _roots[root] = FileDescriptor.OpenDirectory(root);
+                }
+                else if (!_roots.ContainsKey(root))
+                {
+                    _missingRoots.Add(root);
+                }
             }
-            else
-            {
-                _missingRoots.Add(root);
-            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
     }
 
@@ -43,8 +51,17 @@ public sealed class RunOutputs
     /// <summary>The output roots as given (clean absolute paths).</summary>
     public IReadOnlyList<string> RootPaths => _rootPaths;
 
-    /// <summary>The output roots that exist, by device and inode.</summary>
-    public IReadOnlyList<(FileIdentity Identity, string Path)> Roots => _roots;
+    /// <summary>The directory opened for <paramref name="root"/> at the start of the run, if it existed.</summary>
+    public FileDescriptor? OpenedRoot(string root) => _roots.GetValueOrDefault(root);
+
+    public void Dispose()
+    {
+        foreach (var root in _roots.Values)
+        {
+            root.Dispose();
+        }
+        _roots.Clear();
+    }
 
     /// <summary>The output roots as given, for messages, and those that do not exist.</summary>
     public string DescribeRoots() =>

@@ -46,9 +46,9 @@ public sealed record OverlayMount(
 
     /// <summary>
     /// The directories of every overlay mount in config.json that no output may go into: its
-    /// upperdir, and its mount point on the host (an overlay's absolute source, a fuse-overlayfs
-    /// merge directory), which leads into the upperdir while mounted. A mount that names none
-    /// is left out.
+    /// upperdir, its lower layers (an image's), and its mount point on the host (an overlay's
+    /// absolute source, a fuse-overlayfs merge directory), which leads into the upperdir while
+    /// mounted. A mount that names none is left out.
     /// </summary>
     public static IEnumerable<(string Path, string What)> DirectoriesToKeepOutOf(IReadOnlyList<MountEntry> mounts)
     {
@@ -70,6 +70,10 @@ public sealed record OverlayMount(
                 if (mount.Source is { Length: > 1 } source && source.StartsWith('/'))
                 {
                     yield return (source, $"the overlay mounted at '{source}'");
+                }
+                foreach (var lower in ParseLowerDirs(SplitOptions(mount.Options ?? [])).Where(l => l.StartsWith('/')))
+                {
+                    yield return (lower, $"the lower layer '{lower}'");
                 }
             }
             else if (TryFindFuseOverlayUpperDir(mount, out var fuseUpperDir))

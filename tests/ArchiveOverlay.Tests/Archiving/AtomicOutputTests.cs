@@ -25,7 +25,15 @@ public sealed class AtomicOutputTests : IDisposable
         string name = "a")
     {
         var request = new ArchiveRequest(name, "/data", target, success, method, null);
-        ArchiveJob.Run(request, new OverlayMount("/data", _temp.Combine("upper"), []), outputs);
+        var mount = new OverlayMount("/data", _temp.Combine("upper"), []);
+        if (outputs is null)
+        {
+            ArchiveJob.Run(request, mount);
+        }
+        else
+        {
+            ArchiveJob.Run(request, mount, outputs);
+        }
     }
 
     private static string[] Leftovers(string directory) =>
@@ -83,7 +91,8 @@ public sealed class AtomicOutputTests : IDisposable
         var target = _temp.Combine("out", "a.tar.gz");
         Directory.CreateDirectory(_temp.Combine("out"));
         File.WriteAllBytes(target, []);
-        using (var output = AtomicOutput.Create(target, isDirectory: false, new RunOutputs(), []))
+        using var outputs = new RunOutputs();
+        using (var output = AtomicOutput.Create(target, isDirectory: false, outputs, []))
         {
             using (var file = new FileStream(output.CreateFile(), FileAccess.Write))
             {
@@ -153,6 +162,42 @@ public sealed class AtomicOutputTests : IDisposable
         }
     }
 
+    // The root is held from the start of the run: a symlink put in its place later leads nowhere.
+    [Fact]
+    public void OutputRootSwappedForASymlinkDuringTheRunIsStillTheOneOpenedAtItsStart()
+    {
+        var root = _temp.Combine("root");
+        var outside = _temp.Combine("outside");
+        Directory.CreateDirectory(root);
+        Directory.CreateDirectory(outside);
+        using var outputs = new RunOutputs([root]);
+        Directory.Move(root, _temp.Combine("root-moved"));
+        File.CreateSymbolicLink(root, outside);
+
+        Run(ArchiveMethod.TarGz, Path.Combine(root, "d", "a.tgz"), Path.Combine(root, "d", "a.ok"), outputs);
+
+        Assert.Empty(Directory.GetFileSystemEntries(outside));
+        Assert.Equal(
+            ["a.ok", "a.tgz"],
+            Directory.GetFileSystemEntries(_temp.Combine("root-moved", "d")).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void OutputRootMissingAtTheStartOfTheRunAdmitsNothingWhenItAppears()
+    {
+        var root = _temp.Combine("root");
+        using var outputs = new RunOutputs([root]);
+        Directory.CreateDirectory(root);
+        var target = Path.Combine(root, "a.tgz");
+
+        var error = Assert.Throws<IOException>(() => Run(ArchiveMethod.TarGz, target, outputs: outputs));
+
+        Assert.Equal(
+            $"archive-to '{target}' does not lie below an output root ({root}; not an existing directory: {root})",
+            error.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(root));
+    }
+
     [Fact]
     public void MissingParentDirectoriesAreCreatedForRootAlone()
     {
@@ -185,7 +230,7 @@ public sealed class AtomicOutputTests : IDisposable
     {
         var otherUpper = _temp.Combine("other-upper");
         Directory.CreateDirectory(otherUpper);
-        var outputs = new RunOutputs();
+        using var outputs = new RunOutputs();
         outputs.ForbidInside(otherUpper, $"the upperdir '{otherUpper}'");
         var target = Path.Combine(otherUpper, "a.tgz");
 
@@ -201,7 +246,7 @@ public sealed class AtomicOutputTests : IDisposable
         var otherUpper = _temp.Combine("other-upper");
         Directory.CreateDirectory(otherUpper);
         File.CreateSymbolicLink(_temp.Combine("upper-link"), otherUpper);
-        var outputs = new RunOutputs();
+        using var outputs = new RunOutputs();
         outputs.ForbidInside(_temp.Combine("upper-link"), "the other upperdir");
         var target = Path.Combine(otherUpper, "a.tgz");
 
@@ -218,7 +263,7 @@ public sealed class AtomicOutputTests : IDisposable
         Directory.CreateDirectory(_temp.Combine("out", "real"));
         File.CreateSymbolicLink(_temp.Combine("out", "link"), _temp.Combine("out", "real"));
         var success = _temp.Combine("out", "real", "ok");
-        var outputs = new RunOutputs();
+        using var outputs = new RunOutputs();
         Run(ArchiveMethod.Copy, _temp.Combine("out", "copy"), success, outputs);
         var sameFile = _temp.Combine("out", "link", "ok");
 
@@ -233,7 +278,7 @@ public sealed class AtomicOutputTests : IDisposable
     [Fact]
     public void OutputInsideACopyThisRunWroteIsRefused()
     {
-        var outputs = new RunOutputs();
+        using var outputs = new RunOutputs();
         var copy = _temp.Combine("out", "copy");
         Run(ArchiveMethod.Copy, copy, outputs: outputs);
         var inside = Path.Combine(copy, "dir", "b.tgz");
