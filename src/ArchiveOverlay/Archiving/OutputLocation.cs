@@ -117,6 +117,7 @@ public static class OutputLocation
         var reached = root;
         try
         {
+            var rootMount = FileStatus.MountId(directory.Value, Encoding.UTF8.GetBytes(root));
             // What follows the root; splitting drops the '/' it starts with, if any.
             var rest = parentPath.Length > root.Length ? parentPath[root.Length..] : "";
             foreach (var component in rest.Split('/', StringSplitOptions.RemoveEmptyEntries))
@@ -129,6 +130,14 @@ public static class OutputLocation
                     return null;
                 }
                 directory = next;
+                // O_NOFOLLOW does not stop at a mount point; a mount below the root leads anywhere.
+                var mount = FileStatus.MountId(directory.Value, Encoding.UTF8.GetBytes(reached));
+                if (rootMount is not null && mount != rootMount)
+                {
+                    throw new IOException(
+                        $"{annotation} '{path}': '{reached}' is a mount point, and below an output root "
+                            + "no mount is entered");
+                }
             }
             return directory;
         }

@@ -89,6 +89,19 @@ public readonly unsafe record struct FileStatus(
         return true;
     }
 
+    /// <summary>
+    /// The id of the mount an open descriptor lies on, or null where the kernel does not say
+    /// (before Linux 5.8).
+    /// </summary>
+    public static ulong? MountId(int fd, ReadOnlySpan<byte> displayPath)
+    {
+        byte empty = 0;
+        LibC.StatxBuffer buffer;
+        var flags = LibC.AT_EMPTY_PATH | LibC.AT_SYMLINK_NOFOLLOW;
+        PosixException.ThrowIfFailed(LibC.statx(fd, &empty, flags, LibC.STATX_MNT_ID, &buffer), "stat", displayPath);
+        return (buffer.stx_mask & LibC.STATX_MNT_ID) != 0 ? buffer.stx_mnt_id : null;
+    }
+
     private static FileStatus Query(int dirFd, byte* path, int flags, ReadOnlySpan<byte> displayPath)
     {
         LibC.StatxBuffer buffer;

@@ -6,6 +6,7 @@ namespace ArchiveOverlay.Platform;
 internal static unsafe partial class LibC
 {
     public const uint STATX_BASIC_STATS = 0x7ff;
+    public const uint STATX_MNT_ID = 0x1000;
 
     public const uint S_IFMT = 0xF000;
     public const uint S_IFSOCK = 0xC000;
@@ -35,6 +36,7 @@ internal static unsafe partial class LibC
         [FieldOffset(132)] public uint stx_rdev_minor;
         [FieldOffset(136)] public uint stx_dev_major;
         [FieldOffset(140)] public uint stx_dev_minor;
+        [FieldOffset(144)] public ulong stx_mnt_id;
     }
 
     [LibraryImport("libc", SetLastError = true)]

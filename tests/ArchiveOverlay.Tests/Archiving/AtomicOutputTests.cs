@@ -182,6 +182,33 @@ public sealed class AtomicOutputTests : IDisposable
             Directory.GetFileSystemEntries(_temp.Combine("root-moved", "d")).Select(Path.GetFileName).Order());
     }
 
+    [RootFact]
+    public void MountBelowAnOutputRootIsNotEntered()
+    {
+        var root = _temp.Combine("root");
+        var outside = _temp.Combine("outside");
+        Directory.CreateDirectory(Path.Combine(root, "mounted"));
+        Directory.CreateDirectory(outside);
+        ExternalTool.Run("mount", "--bind", outside, Path.Combine(root, "mounted"));
+        try
+        {
+            using var outputs = new RunOutputs([root]);
+            var target = Path.Combine(root, "mounted", "d", "a.tgz");
+
+            var error = Assert.Throws<IOException>(() => Run(ArchiveMethod.TarGz, target, outputs: outputs));
+
+            Assert.Equal(
+                $"archive-to '{target}': '{Path.Combine(root, "mounted")}' is a mount point, and below an "
+                    + "output root no mount is entered",
+                error.Message);
+            Assert.Empty(Directory.GetFileSystemEntries(outside));
+        }
+        finally
+        {
+            ExternalTool.Run("umount", Path.Combine(root, "mounted"));
+        }
+    }
+
     [Fact]
     public void OutputRootMissingAtTheStartOfTheRunAdmitsNothingWhenItAppears()
     {
