@@ -107,6 +107,9 @@ public sealed partial class HookBinaryTests : IDisposable
         return annotations;
     }
 
+    private static Dictionary<string, string> Merge(params Dictionary<string, string>[] archives) =>
+        archives.SelectMany(archive => archive).ToDictionary(pair => pair.Key, pair => pair.Value);
+
     [Fact]
     public void NothingRequestedExitsZeroSilently()
     {
@@ -254,12 +257,9 @@ public sealed partial class HookBinaryTests : IDisposable
     [Fact]
     public void ArchivesWhoseOutputsOverlapAreBothRefusedAndNothingIsWritten()
     {
-        var annotations = Archive("a", "/data", Out("copy"));
-        var other = Archive("z", "/data", Out("z.tar.gz"), "method", "tar.gz", "success", Out("copy/dir/ok"));
-        foreach (var (key, value) in other)
-        {
-            annotations[key] = value;
-        }
+        var annotations = Merge(
+            Archive("a", "/data", Out("copy")),
+            Archive("z", "/data", Out("z.tar.gz"), "method", "tar.gz", "success", Out("copy/dir/ok")));
 
         var result = HookProcess.Run(State(annotations));
 
@@ -486,12 +486,9 @@ public sealed partial class HookBinaryTests : IDisposable
     [Fact]
     public void FailedArchiveDoesNotStopTheOthers()
     {
-        var annotations = Archive("bad", "/nowhere", Out("bad"));
-        var good = Archive("good", "/data/", Out("good.tar.gz"), "method", "tar.gz", "success", Out("good.ok"));
-        foreach (var (key, value) in good)
-        {
-            annotations[key] = value;
-        }
+        var annotations = Merge(
+            Archive("bad", "/nowhere", Out("bad")),
+            Archive("good", "/data/", Out("good.tar.gz"), "method", "tar.gz", "success", Out("good.ok")));
 
         var result = HookProcess.Run(State(annotations));
 

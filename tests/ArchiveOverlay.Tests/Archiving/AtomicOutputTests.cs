@@ -118,23 +118,15 @@ public sealed class AtomicOutputTests : IDisposable
         var big = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1 << 20);
         File.WriteAllBytes(_temp.Combine("upper", "big"), big);
         var out_ = _temp.Combine("out");
-        Directory.CreateDirectory(out_);
-        ExternalTool.Run("mount", "-t", "tmpfs", "-o", "size=256k", "archive-overlay-test", out_);
-        try
-        {
-            var target = Path.Combine(out_, "archive");
+        using var tmpfs = new SmallTmpfs(out_, "size=256k");
+        var target = Path.Combine(out_, "archive");
 
-            var error = Assert.Throws<IOException>(() => Run(method, target, Path.Combine(out_, "ok")));
+        var error = Assert.Throws<IOException>(() => Run(method, target, Path.Combine(out_, "ok")));
 
-            var message = ArchiveOverlay.Logging.Log.Describe(error);
-            Assert.StartsWith($"write '{out_}/{AtomicOutput.TempPrefix}archive-", message, StringComparison.Ordinal);
-            Assert.EndsWith("': No space left on device", message, StringComparison.Ordinal);
-            Assert.Empty(Directory.GetFileSystemEntries(out_));
-        }
-        finally
-        {
-            ExternalTool.Run("umount", out_);
-        }
+        var message = ArchiveOverlay.Logging.Log.Describe(error);
+        Assert.StartsWith($"write '{out_}/{AtomicOutput.TempPrefix}archive-", message, StringComparison.Ordinal);
+        Assert.EndsWith("': No space left on device", message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(out_));
     }
 
     [RootFact]
@@ -145,21 +137,14 @@ public sealed class AtomicOutputTests : IDisposable
             File.WriteAllText(_temp.Combine("upper", $"f{i}"), "x");
         }
         var out_ = _temp.Combine("out");
-        Directory.CreateDirectory(out_);
-        ExternalTool.Run("mount", "-t", "tmpfs", "-o", "size=1m,nr_inodes=20", "archive-overlay-test", out_);
-        try
-        {
-            var error = Assert.Throws<IOException>(() => Run(ArchiveMethod.Copy, Path.Combine(out_, "copy")));
+        using var tmpfs = new SmallTmpfs(out_, "size=1m,nr_inodes=20");
 
-            var message = ArchiveOverlay.Logging.Log.Describe(error);
-            Assert.StartsWith($"write '{out_}/{AtomicOutput.TempPrefix}copy-", message, StringComparison.Ordinal);
-            Assert.EndsWith(": No space left on device", message, StringComparison.Ordinal);
-            Assert.Empty(Directory.GetFileSystemEntries(out_));
-        }
-        finally
-        {
-            ExternalTool.Run("umount", out_);
-        }
+        var error = Assert.Throws<IOException>(() => Run(ArchiveMethod.Copy, Path.Combine(out_, "copy")));
+
+        var message = ArchiveOverlay.Logging.Log.Describe(error);
+        Assert.StartsWith($"write '{out_}/{AtomicOutput.TempPrefix}copy-", message, StringComparison.Ordinal);
+        Assert.EndsWith(": No space left on device", message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(out_));
     }
 
     // The root is held from the start of the run: a symlink put in its place later leads nowhere.
@@ -425,5 +410,20 @@ public sealed class AtomicOutputTests : IDisposable
 
         Assert.True(File.Exists(success));
         Assert.Equal("earlier archive", File.ReadAllText(target));
+    }
+
+    // A tmpfs with the given limits at a new directory, unmounted on dispose.
+    private sealed class SmallTmpfs : IDisposable
+    {
+        private readonly string _mountPoint;
+
+        public SmallTmpfs(string mountPoint, string options)
+        {
+            _mountPoint = mountPoint;
+            Directory.CreateDirectory(mountPoint);
+            ExternalTool.Run("mount", "-t", "tmpfs", "-o", options, "archive-overlay-test", mountPoint);
+        }
+
+        public void Dispose() => ExternalTool.Run("umount", _mountPoint);
     }
 }
