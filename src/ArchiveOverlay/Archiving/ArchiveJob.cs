@@ -69,9 +69,13 @@ public static class ArchiveJob
         ReportLeftOut(request.Name, walker, writer);
         if (request.SuccessPath is { } success)
         {
-            (FileIdentity, string)[] successForbidden =
-                isCopy ? [.. forbidden, (archiveIdentity, "the archive")] : forbidden;
-            OutputLocation.CheckOutside(success, "success", successForbidden);
+            var successForbidden = forbidden;
+            if (isCopy)
+            {
+                // The copy exists only now: no directory of the success path may be made inside it.
+                successForbidden = [.. forbidden, (archiveIdentity, "the archive")];
+                OutputLocation.CheckOutside(success, "success", successForbidden);
+            }
             var successIdentity = SuccessFile.Create(success, outputs, successForbidden);
             outputs.RecordWritten(successIdentity, $"the success file of archive '{request.Name}'");
             Log.SuccessFileCreated(request.Name, success);

@@ -22,14 +22,7 @@ public static class OutputLocation
         // The path itself counts: an existing directory there may be the upperdir.
         var existing = NearestExisting(path);
         using var directory = FileDescriptor.OpenDirectory(existing);
-        var display = Encoding.UTF8.GetBytes(existing);
-        foreach (var (identity, what) in forbidden)
-        {
-            if (FileOperations.IsInside(directory.Value, identity, display))
-            {
-                throw new IOException($"{annotation} '{path}' lies inside {what}");
-            }
-        }
+        ThrowIfInside(directory.Value, existing, path, annotation, forbidden);
     }
 
     /// <summary>
@@ -43,6 +36,24 @@ public static class OutputLocation
         {
             var parentPath = LexicalPath.Split(path).Parent;
             OpenBelowRoot(path, parentPath, annotation, outputs, create: false)?.Dispose();
+        }
+    }
+
+    // The directory open at directoryFd (at directoryPath) is where path's output would go.
+    private static void ThrowIfInside(
+        int directoryFd,
+        string directoryPath,
+        string path,
+        string annotation,
+        IReadOnlyList<(FileIdentity Identity, string What)> forbidden)
+    {
+        var display = Encoding.UTF8.GetBytes(directoryPath);
+        foreach (var (identity, what) in forbidden)
+        {
+            if (FileOperations.IsInside(directoryFd, identity, display))
+            {
+                throw new IOException($"{annotation} '{path}' lies inside {what}");
+            }
         }
     }
 
@@ -82,14 +93,7 @@ public static class OutputLocation
         }
         try
         {
-            var display = Encoding.UTF8.GetBytes(parentPath);
-            foreach (var (identity, what) in forbidden)
-            {
-                if (FileOperations.IsInside(parent.Value, identity, display))
-                {
-                    throw new IOException($"{annotation} '{path}' lies inside {what}");
-                }
-            }
+            ThrowIfInside(parent.Value, parentPath, path, annotation, forbidden);
             return parent;
         }
         catch
@@ -107,19 +111,22 @@ public static class OutputLocation
         RunOutputs outputs,
         bool create)
     {
-        var root = outputs.RootPaths.FirstOrDefault(r => parentPath == r || LexicalPath.IsBelow(parentPath, r))
-            ?? throw new IOException(
+        // A root missing at the start of the run was not opened, and admits nothing.
+        var root = outputs.RootPaths.FirstOrDefault(r => parentPath == r || LexicalPath.IsBelow(parentPath, r));
+        var opened = root is null ? null : outputs.OpenedRoot(root);
+        if (opened is null)
+        {
+            throw new IOException(
                 $"{annotation} '{path}' does not lie below an output root ({outputs.DescribeRoots()})");
-        var opened = outputs.OpenedRoot(root)
-            ?? throw new IOException(
-                $"{annotation} '{path}' does not lie below an output root ({outputs.DescribeRoots()})");
-        var directory = FileDescriptor.OpenDirectory(opened.Value, "."u8, Encoding.UTF8.GetBytes(root));
-        var reached = root;
+        }
+        var rootDisplay = Encoding.UTF8.GetBytes(root!);
+        var directory = FileDescriptor.OpenDirectory(opened.Value, "."u8, rootDisplay);
+        var reached = root!;
         try
         {
-            var rootMount = FileStatus.MountId(directory.Value, Encoding.UTF8.GetBytes(root));
+            var rootMount = FileStatus.MountId(directory.Value, rootDisplay);
             // What follows the root; splitting drops the '/' it starts with, if any.
-            var rest = parentPath.Length > root.Length ? parentPath[root.Length..] : "";
+            var rest = parentPath.Length > reached.Length ? parentPath[reached.Length..] : "";
             foreach (var component in rest.Split('/', StringSplitOptions.RemoveEmptyEntries))
             {
                 reached = reached == "/" ? "/" + component : $"{reached}/{component}";
@@ -193,7 +200,7 @@ public static class OutputLocation
     /// Creates the missing parent directories of <paramref name="path"/>, mode 0700: an archive
     /// keeps the container's setuid files and device nodes, which only root should reach.
     /// </summary>
-    public static void CreateParent(string path)
+    private static void CreateParent(string path)
     {
         // Directory.CreateDirectory gives its mode to the last directory only: one at a time.
         var missing = new Stack<string>();
