@@ -14,7 +14,6 @@ public sealed class PodmanEndToEndTests : IClassFixture<PodmanEndToEndTests.Sand
     private const string BusyboxImage = "localhost/archive-overlay-busybox";
     private const string DataImage = "localhost/archive-overlay-data";
     private const string DataMount = $"type=image,source={DataImage},destination=/data,rw=true";
-    private const string AnnotationPrefix = "com.launchplatform.oci-hooks.archive-overlay.";
 
     // Applied to the data image below; gives a new file, a copied-up file, a whiteout, an opaque
     // directory (deleted and recreated), a symlink and a brand-new directory.
@@ -88,14 +87,8 @@ public sealed class PodmanEndToEndTests : IClassFixture<PodmanEndToEndTests.Sand
         Sandbox.Run(
         [
             "run", "--rm", "--mount", DataMount,
-            .. Annotation("c", "mount-point", "/data"),
-            .. Annotation("c", "archive-to", copy),
-            .. Annotation("c", "success", Path.Combine(output, "copy.ok")),
-            .. Annotation("t", "mount-point", "/data"),
-            .. Annotation("t", "archive-to", tarGz),
-            .. Annotation("t", "success", Path.Combine(output, "tar.ok")),
-            .. Annotation("t", "method", "tar.gz"),
-            .. Annotation("t", "tar-content-owner", "2000:3000"),
+            .. PodmanSandbox.CopyAndTarGzAnnotations("/data", copy, tarGz),
+            .. PodmanSandbox.Annotation("t", "tar-content-owner", "2000:3000"),
             BusyboxImage, "sh", "-c", ChangeScript,
         ]);
 
@@ -133,9 +126,9 @@ public sealed class PodmanEndToEndTests : IClassFixture<PodmanEndToEndTests.Sand
         Sandbox.Run(
         [
             "run", "--rm", "--mount", DataMount,
-            .. Annotation("x", "mount-point", "/notthere"),
-            .. Annotation("x", "archive-to", Path.Combine(output, "archive")),
-            .. Annotation("x", "success", Path.Combine(output, "archive.ok")),
+            .. PodmanSandbox.Annotation("x", "mount-point", "/notthere"),
+            .. PodmanSandbox.Annotation("x", "archive-to", Path.Combine(output, "archive")),
+            .. PodmanSandbox.Annotation("x", "success", Path.Combine(output, "archive.ok")),
             BusyboxImage, "sh", "-c", ChangeScript,
         ]);
 
@@ -149,9 +142,6 @@ public sealed class PodmanEndToEndTests : IClassFixture<PodmanEndToEndTests.Sand
                 && line.Contains("/notthere", StringComparison.Ordinal)),
             $"no error line names '/notthere'\n{Sandbox.DescribeHookRuns()}");
     }
-
-    private static string[] Annotation(string archive, string key, string value) =>
-        ["--annotation", $"{AnnotationPrefix}{archive}.{key}={value}"];
 
     private void AssertHookRanOnceAndSucceeded()
     {

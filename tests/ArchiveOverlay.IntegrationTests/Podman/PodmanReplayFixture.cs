@@ -15,7 +15,6 @@ public abstract class PodmanReplayFixture : IDisposable
     public const string DataImage = "localhost/archive-overlay-replay-data";
 
     private const string BusyboxImage = "localhost/archive-overlay-replay-busybox";
-    private const string AnnotationPrefix = "com.launchplatform.oci-hooks.archive-overlay.";
 
     // Applied to the data image (drawn in CreateDataTree) at /data, each line a kind of change an
     // upperdir records; busybox sh runs every applet by name. It ends with 'set +e' so the
@@ -252,13 +251,7 @@ public abstract class PodmanReplayFixture : IDisposable
             "--volume", $"{signal}:/signal",
             "--env", $"WIDE_ENTRIES={(UsesFuseOverlayfs ? 10_000 : 100_000)}",
             "--mount", $"type=image,source={DataImage},destination=/data,rw=true",
-            .. Annotation("c", "mount-point", "/data"),
-            .. Annotation("c", "archive-to", copy),
-            .. Annotation("c", "success", Path.Combine(output, "copy.ok")),
-            .. Annotation("t", "mount-point", "/data"),
-            .. Annotation("t", "archive-to", tarGz),
-            .. Annotation("t", "success", Path.Combine(output, "tar.ok")),
-            .. Annotation("t", "method", "tar.gz"),
+            .. PodmanSandbox.CopyAndTarGzAnnotations("/data", copy, tarGz),
             BusyboxImage, "sh", "-c", script, "sh", "/data",
         ]));
         BindSocketsWhenReady(sandbox, name, signal, running);
@@ -322,9 +315,6 @@ public abstract class PodmanReplayFixture : IDisposable
 
     private static bool FileStatusIsSocket(string path) =>
         CommandResult.RunChecked("stat", "-c", "%F", path).Stdout.Trim() == "socket";
-
-    private static string[] Annotation(string archive, string key, string value) =>
-        ["--annotation", $"{AnnotationPrefix}{archive}.{key}={value}"];
 
     // The data image, owned by 0:0 and mode 0644 or 0755 unless noted:
     //   keep.txt  append.txt  gone.txt  chmod.txt  chown.txt  touch.txt  truncated.txt

@@ -12,6 +12,7 @@ namespace ArchiveOverlay.IntegrationTests.Podman;
 [SupportedOSPlatform("linux")]
 public sealed class PodmanSandbox : IDisposable
 {
+    private const string AnnotationPrefix = "com.launchplatform.oci-hooks.archive-overlay.";
     private const string AnnotationPattern =
         @"^com\.launchplatform\.oci-hooks\.archive-overlay\.[^.]+\.";
     private const string FuseOverlayfs = "/usr/bin/fuse-overlayfs";
@@ -167,6 +168,30 @@ public sealed class PodmanSandbox : IDisposable
             "--quiet",
             tarPath,
             name);
+    }
+
+    /// <summary>podman run arguments for one annotation of <paramref name="archive"/>.</summary>
+    public static string[] Annotation(string archive, string key, string value) =>
+        ["--annotation", $"{AnnotationPrefix}{archive}.{key}={value}"];
+
+    /// <summary>
+    /// podman run arguments for two archives of <paramref name="mountPoint"/>: "c", a copy at
+    /// <paramref name="copy"/>, and "t", a tar.gz at <paramref name="tarGz"/>, with success files
+    /// copy.ok and tar.ok beside the copy.
+    /// </summary>
+    public static string[] CopyAndTarGzAnnotations(string mountPoint, string copy, string tarGz)
+    {
+        var output = Path.GetDirectoryName(copy)!;
+        return
+        [
+            .. Annotation("c", "mount-point", mountPoint),
+            .. Annotation("c", "archive-to", copy),
+            .. Annotation("c", "success", Path.Combine(output, "copy.ok")),
+            .. Annotation("t", "mount-point", mountPoint),
+            .. Annotation("t", "archive-to", tarGz),
+            .. Annotation("t", "success", Path.Combine(output, "tar.ok")),
+            .. Annotation("t", "method", "tar.gz"),
+        ];
     }
 
     /// <summary>Runs podman here; on failure, throws with all output and the hook log.</summary>
